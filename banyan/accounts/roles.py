@@ -1,0 +1,106 @@
+"""Posts (岗位) and what each one may do: read this table to know who sees what.
+
+Scope (where) comes from the post's node; capability (what) from this table.
+A capability not listed for a role is denied.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from banyan.places.models import NodeKind
+
+
+class Role(models.TextChoices):
+    DISTRICT_VIEWER = "district_viewer", _("District viewer (区委组织部)")
+    COMMUNITY_ADMIN = "community_admin", _("Community secretary / director")
+    SERVICE_CENTRE = "service_centre", _("Service-centre staff (窗口)")
+    REPAIR_CENTRE = "repair_centre", _("Property-repair centre staff")
+    GRID_LEADER = "grid_leader", _("First-level grid leader (网格长)")
+    GRID_MANAGER = "grid_manager", _("Second-level grid manager (网格员)")
+    BUILDING_HEAD = "building_head", _("Building head (楼栋长)")
+    BRANCH_SECRETARY = "branch_secretary", _("Branch secretary (支部书记)")
+    PARTY_MEMBER = "party_member", _("Party member")
+    INSERVICE_MEMBER = "inservice_member", _("In-service party member (在职党员)")
+    VOLUNTEER = "volunteer", _("Volunteer")
+
+
+class Cap:
+    VIEW_AGGREGATES = "view_aggregates"  # counts per node, never a household
+    VIEW_REGISTRY = "view_registry"  # households and persons, with the reduced field set
+    VIEW_FULL_RECORD = "view_full_record"  # all non-sensitive fields: birth dates, masked IDs
+    VIEW_SENSITIVE = "view_sensitive"  # 低保, disability and other sensitive categories
+    EDIT_REGISTRY = "edit_registry"
+    REVEAL_PII = "reveal_pii"  # unmask an ID number or phone, logged
+    MANAGE_POSTS = "manage_posts"
+    MANAGE_PLACES = "manage_places"  # compounds, buildings, facilities
+
+
+_ALL = {
+    Cap.VIEW_AGGREGATES,
+    Cap.VIEW_REGISTRY,
+    Cap.VIEW_FULL_RECORD,
+    Cap.VIEW_SENSITIVE,
+    Cap.EDIT_REGISTRY,
+    Cap.REVEAL_PII,
+    Cap.MANAGE_POSTS,
+    Cap.MANAGE_PLACES,
+}
+_GRID_WORKER = {
+    Cap.VIEW_AGGREGATES,
+    Cap.VIEW_REGISTRY,
+    Cap.VIEW_FULL_RECORD,
+    Cap.VIEW_SENSITIVE,
+    Cap.EDIT_REGISTRY,
+    Cap.REVEAL_PII,
+    Cap.MANAGE_PLACES,
+}
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.DISTRICT_VIEWER: frozenset({Cap.VIEW_AGGREGATES}),
+    Role.COMMUNITY_ADMIN: frozenset(_ALL),
+    # The window handles paperwork (低保 applications, certificates): it reads the
+    # whole registry and may reveal, but does not edit it.
+    Role.SERVICE_CENTRE: frozenset(
+        {
+            Cap.VIEW_AGGREGATES,
+            Cap.VIEW_REGISTRY,
+            Cap.VIEW_FULL_RECORD,
+            Cap.VIEW_SENSITIVE,
+            Cap.REVEAL_PII,
+        }
+    ),
+    # Repairs arrive as cases (service-loop issue); the registry stays closed to them.
+    Role.REPAIR_CENTRE: frozenset(),
+    Role.GRID_LEADER: frozenset(_GRID_WORKER),
+    Role.GRID_MANAGER: frozenset(_GRID_WORKER),
+    # A volunteer resident: who lives in their building, room by room, nothing more.
+    Role.BUILDING_HEAD: frozenset({Cap.VIEW_REGISTRY}),
+    # Party data comes with the party issue; of the registry, the branch's grid
+    # without sensitive categories or reveals.
+    Role.BRANCH_SECRETARY: frozenset(
+        {Cap.VIEW_AGGREGATES, Cap.VIEW_REGISTRY, Cap.VIEW_FULL_RECORD}
+    ),
+    Role.PARTY_MEMBER: frozenset(),
+    Role.INSERVICE_MEMBER: frozenset(),
+    Role.VOLUNTEER: frozenset(),
+}
+
+# Where each role's post may sit in the tree.
+ROLE_NODE_KINDS: dict[str, frozenset[str]] = {
+    Role.DISTRICT_VIEWER: frozenset({NodeKind.DISTRICT, NodeKind.STREET}),
+    Role.COMMUNITY_ADMIN: frozenset({NodeKind.COMMUNITY}),
+    Role.SERVICE_CENTRE: frozenset({NodeKind.COMMUNITY}),
+    Role.REPAIR_CENTRE: frozenset({NodeKind.COMMUNITY}),
+    Role.GRID_LEADER: frozenset({NodeKind.GRID_L1}),
+    Role.GRID_MANAGER: frozenset({NodeKind.GRID_L2}),
+    Role.BUILDING_HEAD: frozenset({NodeKind.GRID_L2}),
+    Role.BRANCH_SECRETARY: frozenset({NodeKind.GRID_L1}),
+    Role.PARTY_MEMBER: frozenset({NodeKind.COMMUNITY}),
+    Role.INSERVICE_MEMBER: frozenset({NodeKind.COMMUNITY}),
+    Role.VOLUNTEER: frozenset({NodeKind.COMMUNITY}),
+}
+
+# Roles whose post is bound to one building rather than a whole node.
+BUILDING_ROLES = frozenset({Role.BUILDING_HEAD})

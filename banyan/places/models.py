@@ -1,0 +1,163 @@
+"""The tree of places (district → street → community → L1 grid → L2 grid) and what stands in it."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class NodeKind(models.TextChoices):
+    DISTRICT = "district", _("District")
+    STREET = "street", _("Street")
+    COMMUNITY = "community", _("Community")
+    GRID_L1 = "grid_l1", _("First-level grid")
+    GRID_L2 = "grid_l2", _("Second-level grid")
+
+
+# Which kind may hang under which: the tree's only structural rule.
+CHILD_KIND = {
+    NodeKind.DISTRICT: NodeKind.STREET,
+    NodeKind.STREET: NodeKind.COMMUNITY,
+    NodeKind.COMMUNITY: NodeKind.GRID_L1,
+    NodeKind.GRID_L1: NodeKind.GRID_L2,
+}
+
+
+class Node(models.Model):
+    """One organisational unit. `path` is the materialised chain of ids ("1/4/9/"), so a
+    subtree is one prefix match, and `community` is the tenant every row below carries."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=NodeKind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(_("code"), max_length=32, blank=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False)
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    community = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    geometry = models.JSONField(_("geometry (GeoJSON)"), null=True, blank=True)
+    lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["path"]
+        indexes = [models.Index(fields=["community", "kind"])]
+        verbose_name = _("node")
+        verbose_name_plural = _("nodes")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        return [int(p) for p in self.path.strip("/").split("/") if p][:-1]
+
+    def is_within(self, other: Node) -> bool:
+        return self.path.startswith(other.path)
+
+
+class PropertyManagement(models.TextChoices):
+    COMPANY = "company", _("Property company")
+    SELF = "self", _("Self-managed by residents")
+    NONE = "none", _("No property management")
+
+
+class Compound(models.Model):
+    """小区: a residential compound in one L2 grid."""
+
+    community = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="compounds")
+    name = models.CharField(_("name"), max_length=100)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    year_built = models.PositiveSmallIntegerField(_("year built"), null=True, blank=True)
+    property_management = models.CharField(
+        _("property management"), max_length=16, choices=PropertyManagement.choices
+    )
+    management_company = models.CharField(_("property company"), max_length=100, blank=True)
+    geometry = models.JSONField(_("geometry (GeoJSON)"), null=True, blank=True)
+    lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+
+    class Meta:
+        ordering = ["grid_id", "name"]
+        indexes = [models.Index(fields=["community", "grid"])]
+        verbose_name = _("compound")
+        verbose_name_plural = _("compounds")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Building(models.Model):
+    """楼栋: one building in a compound, with its volunteer building head."""
+
+    community = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
+    compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="buildings")
+    number = models.CharField(_("building number"), max_length=32)
+    era = models.CharField(_("era"), max_length=50, blank=True)
+    year_built = models.PositiveSmallIntegerField(_("year built"), null=True, blank=True)
+    floors = models.PositiveSmallIntegerField(_("floors"), default=1)
+    units = models.PositiveSmallIntegerField(_("units (entrances)"), default=1)
+    head = models.ForeignKey(
+        "registry.Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="headed_buildings",
+        verbose_name=_("building head"),
+    )
+    lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+
+    class Meta:
+        ordering = ["compound_id", "number"]
+        indexes = [models.Index(fields=["community", "grid"])]
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+
+    def __str__(self) -> str:
+        return f"{self.compound.name} {self.number}"
+
+
+class FacilityKind(models.Model):
+    """Reference data a community can extend (activity venue, gate, wish tree …)."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name (Chinese)"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("facility kind")
+        verbose_name_plural = _("facility kinds")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Facility(models.Model):
+    """区域设施: a mapped facility at a node (and optionally in a compound)."""
+
+    community = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
+    node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="facilities")
+    compound = models.ForeignKey(
+        Compound, on_delete=models.PROTECT, null=True, blank=True, related_name="facilities"
+    )
+    kind = models.ForeignKey(FacilityKind, on_delete=models.PROTECT, related_name="facilities")
+    name = models.CharField(_("name"), max_length=100)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+
+    class Meta:
+        ordering = ["node_id", "name"]
+        verbose_name = _("facility")
+        verbose_name_plural = _("facilities")
+
+    def __str__(self) -> str:
+        return self.name

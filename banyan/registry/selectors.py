@@ -1,0 +1,291 @@
+"""Reads of the registry, always through the user's scope.
+
+`get_<thing>_for_user` is the only way a view or API endpoint loads one object:
+outside the scope it raises Http404.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from banyan.accounts.roles import Cap
+from banyan.accounts.scope import get_scope
+from banyan.common import crypto
+from banyan.common.errors import ValidationFailed
+from banyan.common.idnumber import normalize_id_number
+from banyan.common.phone import normalize_phone
+from banyan.places.models import Node
+
+from .models import Category, Household, HouseholdStatus, Person, PersonCategory, PersonStatus
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def current_categories_prefetch(*, include_sensitive: bool) -> Prefetch:
+    today = timezone.localdate()
+    qs = PersonCategory.objects.filter(valid_from__lte=today).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=today)
+    )
+    if not include_sensitive:
+        qs = qs.filter(category__sensitive=False)
+    return Prefetch(
+        "categories", queryset=qs.select_related("category"), to_attr="current_categories"
+    )
+
+
+def household_list(
+    *,
+    user: User,
+    node: Node | None = None,
+    building_id: int | None = None,
+    compound_id: int | None = None,
+    q: str = "",
+    include_inactive: bool = False,
+) -> QuerySet[Household]:
+    """Households in the user's scope, optionally narrowed to a subtree, compound or building.
+
+    Narrowing never widens: a filter pointing outside the scope simply matches nothing.
+    """
+    scope = get_scope(user)
+    qs = scope.filter(Household.objects.all(), Cap.VIEW_REGISTRY)
+    if not include_inactive:
+        qs = qs.filter(status=HouseholdStatus.ACTIVE)
+    if node is not None:
+        if node.kind == "grid_l2":
+            qs = qs.filter(grid_id=node.pk)
+        elif node.kind == "grid_l1":
+            qs = qs.filter(grid__parent_id=node.pk)
+        else:
+            qs = qs.filter(grid__path__startswith=node.path)
+    if compound_id is not None:
+        qs = qs.filter(building__compound_id=compound_id)
+    if building_id is not None:
+        qs = qs.filter(building_id=building_id)
+    if q:
+        qs = qs.filter(
+            Q(address__icontains=q)
+            | Q(building__compound__name__icontains=q)
+            | Q(members__name__icontains=q)
+        ).distinct()
+    return qs.select_related("building__compound", "grid").order_by(
+        "building__compound__name", "building__number", "unit", "room", "id"
+    )
+
+
+def household_member_counts(households: list[Household]) -> dict[int, int]:
+    rows = (
+        Person.objects.filter(household__in=households, status=PersonStatus.LIVING_HERE)
+        .values("household_id")
+        .annotate(n=Count("id"))
+    )
+    return {r["household_id"]: r["n"] for r in rows}
+
+
+def get_household_for_user(user: User, pk: int, cap: str = Cap.VIEW_REGISTRY) -> Household:
+    """One household in the user's scope with `cap`, or Http404."""
+    scope = get_scope(user)
+    household = (
+        scope.filter(Household.objects.all(), cap)
+        .select_related("building__compound", "grid__parent", "community")
+        .filter(pk=pk)
+        .first()
+    )
+    if household is None:
+        raise Http404
+    return household
+
+
+def get_person_for_user(user: User, pk: int, cap: str = Cap.VIEW_REGISTRY) -> Person:
+    """One person in the user's scope with `cap`, or Http404."""
+    scope = get_scope(user)
+    person = (
+        scope.filter(Person.objects.all(), cap, building="household__building_id")
+        .select_related("household__building__compound", "grid", "community")
+        .filter(pk=pk)
+        .first()
+    )
+    if person is None:
+        raise Http404
+    return person
+
+
+def get_person_category_for_user(user: User, pk: int, cap: str) -> PersonCategory:
+    scope = get_scope(user)
+    pc = (
+        scope.filter(
+            PersonCategory.objects.all(),
+            cap,
+            grid="person__grid_id",
+            building="person__household__building_id",
+        )
+        .select_related("person", "category")
+        .filter(pk=pk)
+        .first()
+    )
+    if pc is None or (pc.category.sensitive and not _can_see_sensitive(user, pc.person)):
+        raise Http404
+    return pc
+
+
+def _can_see_sensitive(user: User, person: Person) -> bool:
+    return Cap.VIEW_SENSITIVE in caps_for_person(user, person)
+
+
+def caps_for_household(user: User, household: Household) -> frozenset[str]:
+    return get_scope(user).caps_at(
+        community_id=household.community_id,
+        grid_id=household.grid_id,
+        building_id=household.building_id,
+    )
+
+
+def caps_for_person(user: User, person: Person) -> frozenset[str]:
+    return get_scope(user).caps_at(
+        community_id=person.community_id,
+        grid_id=person.grid_id,
+        building_id=person.household.building_id,
+    )
+
+
+def household_members(*, household: Household, include_sensitive: bool) -> list[Person]:
+    """Everyone ever in the household, living members first, with current categories."""
+    return list(
+        household.members.prefetch_related(
+            current_categories_prefetch(include_sensitive=include_sensitive)
+        ).order_by(
+            # living first, then by relation to the head, then by age
+            "status",
+            "relation",
+            "birth_date",
+        )
+    )
+
+
+def person_categories(*, person: Person, include_sensitive: bool) -> QuerySet[PersonCategory]:
+    """All categories the person ever held, current and ended."""
+    qs = person.categories.select_related("category")
+    if not include_sensitive:
+        qs = qs.filter(category__sensitive=False)
+    return qs.order_by("-valid_from")
+
+
+def categories_for(*, community_id: int, include_sensitive: bool) -> QuerySet[Category]:
+    qs = Category.objects.filter(Q(community_id=community_id) | Q(community__isnull=True))
+    if not include_sensitive:
+        qs = qs.filter(sensitive=False)
+    return qs
+
+
+@dataclass
+class SearchResult:
+    persons: list[Person]
+    households: list[Household]
+    kind: str  # "id_number", "phone", "text", "empty"
+
+
+_DIGITISH = re.compile(r"^[\d\sxX+\-]+$")
+
+
+def search(*, user: User, q: str, limit: int = 50) -> SearchResult:
+    """Search by name or address (substring), or by exact phone or exact ID number.
+
+    Exact lookups go through indexes (the phone column, the keyed ID-number hash);
+    the query itself is never logged.
+    """
+    q = (q or "").strip()
+    scope = get_scope(user)
+    persons = scope.filter(
+        Person.objects.all(), Cap.VIEW_REGISTRY, building="household__building_id"
+    )
+    persons = persons.select_related("household__building__compound")
+    if not q:
+        return SearchResult([], [], "empty")
+    if _DIGITISH.match(q):
+        digits = re.sub(r"[\s\-]", "", q)
+        if len(digits) == 18 and scope.can(Cap.VIEW_FULL_RECORD):
+            try:
+                canonical = normalize_id_number(digits)
+            except ValidationFailed:
+                raise
+            found = persons.filter(id_number_hash=crypto.lookup_hash(canonical))
+            found = scope.filter(found, Cap.VIEW_FULL_RECORD, building="household__building_id")
+            return SearchResult(list(found[:limit]), [], "id_number")
+        if len(digits) >= 11 and scope.can(Cap.VIEW_FULL_RECORD):
+            phone = normalize_phone(digits, field="q")
+            found = scope.filter(
+                persons.filter(phone=phone), Cap.VIEW_FULL_RECORD, building="household__building_id"
+            )
+            return SearchResult(list(found[:limit]), [], "phone")
+    found_persons = list(persons.filter(name__icontains=q).order_by("name", "id")[:limit])
+    households = list(household_list(user=user, q=q)[:limit]) if len(q) >= 2 else []
+    return SearchResult(found_persons, households, "text")
+
+
+def node_counts(*, user: User, nodes: list[Node]) -> dict[int, dict[str, int]]:
+    """Households and living persons per child node, counted in one query each."""
+    scope = get_scope(user)
+    if not nodes:
+        return {}
+    out: dict[int, dict[str, int]] = {n.pk: {"households": 0, "persons": 0} for n in nodes}
+    kind = nodes[0].kind
+    key = {"grid_l2": "grid_id", "grid_l1": "grid__parent_id", "community": "community_id"}.get(
+        kind
+    )
+    if key is None:
+        return out
+    ids = [n.pk for n in nodes]
+    hh = (
+        scope.filter(Household.objects.filter(status=HouseholdStatus.ACTIVE), Cap.VIEW_AGGREGATES)
+        .filter(**{f"{key}__in": ids})
+        .values(key)
+        .annotate(n=Count("id"))
+    )
+    for row in hh:
+        out[row[key]]["households"] = row["n"]
+    pp = (
+        scope.filter(
+            Person.objects.filter(status=PersonStatus.LIVING_HERE),
+            Cap.VIEW_AGGREGATES,
+            building="household__building_id",
+        )
+        .filter(**{f"{key}__in": ids})
+        .values(key)
+        .annotate(n=Count("id"))
+    )
+    for row in pp:
+        out[row[key]]["persons"] = row["n"]
+    return out
+
+
+def category_counts(*, user: User, node: Node) -> list[tuple[Category, int]]:
+    """People living in the node's subtree with each current category (the 人员类别清 view)."""
+    scope = get_scope(user)
+    today = timezone.localdate()
+    qs = scope.filter(
+        PersonCategory.objects.filter(
+            person__status=PersonStatus.LIVING_HERE, valid_from__lte=today
+        ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today)),
+        Cap.VIEW_AGGREGATES,
+        grid="person__grid_id",
+        building=None,
+    )
+    if node.kind == "grid_l2":
+        qs = qs.filter(person__grid_id=node.pk)
+    elif node.kind == "grid_l1":
+        qs = qs.filter(person__grid__parent_id=node.pk)
+    else:
+        qs = qs.filter(person__grid__path__startswith=node.path)
+    # Sensitive categories count only where a post grants sensitive data.
+    qs = qs.filter(
+        Q(category__sensitive=False)
+        | scope.q(Cap.VIEW_SENSITIVE, grid="person__grid_id", building=None)
+    )
+    rows = dict(qs.values_list("category_id").annotate(n=Count("person_id", distinct=True)))
+    cats = Category.objects.filter(pk__in=rows)
+    return [(c, rows[c.pk]) for c in cats]

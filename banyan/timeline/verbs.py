@@ -1,0 +1,46 @@
+"""How each event verb reads on a timeline, in the reader's language.
+
+Events store the verb and its data; the sentence is made when it is shown, so a
+timeline written in Chinese reads in English for an English-speaking user.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+VERBS = {
+    "household_created": _("Household registered at %(label)s"),
+    "household_updated": _("Household details changed (%(fields)s)"),
+    "household_verified": _("Household situation verified"),
+    "household_split": _("%(count)s member(s) split off into a new household at %(label)s"),
+    "household_merged": _("Household merged into %(label)s"),
+    "household_received": _("Members of %(label)s merged into this household"),
+    "person_registered": _("%(name)s added to the household"),
+    "person_moved_in": _("%(name)s moved in"),
+    "person_born": _("%(name)s was born"),
+    "person_updated": _("%(name)s: details changed (%(fields)s)"),
+    "person_moved": _("%(name)s moved from %(from)s to %(to)s"),
+    "person_moved_out": _("%(name)s moved out (%(destination)s)"),
+    "person_died": _("%(name)s died"),
+    "category_added": _("%(name)s: category %(category)s from %(valid_from)s"),
+    "category_ended": _("%(name)s: category %(category)s ended on %(valid_to)s"),
+    "building_head_set": _("%(name)s became building head of %(building)s"),
+    "post_granted": _("Post granted: %(role)s at %(node)s to %(user)s"),
+    "post_revoked": _("Post revoked: %(role)s at %(node)s from %(user)s"),
+    "facility_created": _("Facility %(name)s added"),
+    "facility_updated": _("Facility %(name)s changed"),
+    "compound_created": _("Compound %(name)s added"),
+    "building_created": _("Building %(name)s added"),
+}
+
+SENSITIVE_VERBS = frozenset({"category_added", "category_ended"})
+
+
+def describe(verb: str, data: dict, fallback: str) -> str:
+    template = VERBS.get(verb)
+    if template is None:
+        return fallback
+    try:
+        return str(template) % data
+    except (KeyError, TypeError, ValueError):
+        return fallback
