@@ -1,6 +1,16 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from banyan.api.api import api
+from banyan.places import views as place_views
 
 urlpatterns = [
+    path("", place_views.home, name="home"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("banyan.accounts.urls")),
+    path("places/", include("banyan.places.urls")),
+    path("registry/", include("banyan.registry.urls")),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

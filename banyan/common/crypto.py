@@ -17,19 +17,21 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
 
-def _derive(info: bytes) -> bytes:
+def _derive(key: str, info: bytes) -> bytes:
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"banyan", info=info)
-    return hkdf.derive(settings.BANYAN_DATA_KEY.encode())
+    return hkdf.derive(key.encode())
 
 
 @lru_cache(maxsize=4)
 def _fernet(key: str) -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(_derive(b"id-number-encryption")))
+    # Derive from `key`, not the setting: the cache is keyed on `key`, and a key-rotation job
+    # that asks for the old key while the setting holds the new one must get the old one.
+    return Fernet(base64.urlsafe_b64encode(_derive(key, b"id-number-encryption")))
 
 
 @lru_cache(maxsize=4)
 def _hash_key(key: str) -> bytes:
-    return _derive(b"id-number-lookup")
+    return _derive(key, b"id-number-lookup")
 
 
 def encrypt(value: str) -> str:

@@ -22,7 +22,10 @@ PROVINCE_PREFIXES = frozenset(
     | {"41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64"}
     | {"65", "71", "81", "82"}
 )
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+# ASCII only: \d alone accepts full-width and other Unicode digits, which int() reads
+# happily, so a number typed with a full-width "１９" in it would validate, yet hash
+# differently from the ASCII spelling and slip past the uniqueness check.
+_SHAPE = re.compile(r"^\d{17}[\dX]$", re.ASCII)
 EARLIEST_BIRTH = dt.date(1880, 1, 1)
 
 

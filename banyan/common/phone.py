@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from .errors import ValidationFailed
 
 _SEPARATORS = re.compile(r"[\s\-()]")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# ASCII only: \d alone would let full-width digits through un-normalised.
+_MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
 
 
 def normalize_phone(raw: str, *, field: str = "phone") -> str:

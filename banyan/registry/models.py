@@ -221,9 +221,9 @@ class PersonCategory(models.Model):
         verbose_name = _("person category")
         verbose_name_plural = _("person categories")
 
+    def __str__(self) -> str:
+        return f"{self.category} ({self.valid_from}–{self.valid_to or ''})"
+
     def is_current(self, on: dt.date | None = None) -> bool:
         on = on or timezone.localdate()
         return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
-
-    def __str__(self) -> str:
-        return f"{self.category} ({self.valid_from}–{self.valid_to or ''})"

@@ -180,6 +180,8 @@ def household_create(
         building_id=building.pk if building else None,
     )
     _ensure_room_free(place)
+    if grid.community_id is None:
+        raise ValidationFailed(_("A household belongs to a second-level grid."), field="grid")
     household = Household.objects.create(
         community_id=grid.community_id,
         situation_note=_clean_text(situation_note, "situation_note", max_length=2000),
@@ -723,6 +725,7 @@ def _log(
     detail: str = "",
     community_id: int | None = None,
 ) -> None:
+    assert actor.pk is not None
     AccessLog.objects.create(
         user_id=actor.pk,
         action=action,

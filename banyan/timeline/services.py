@@ -42,7 +42,7 @@ def record(
         verb=verb,
         summary=summary[:300],
         occurred_on=occurred_on or timezone.localdate(),
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
         on_behalf_of=on_behalf_of,
         data=data or {},
         sensitive=sensitive,

@@ -1,0 +1,312 @@
+"""The live registry: households, persons, their timelines, and the logged reveal.
+
+What a row shows follows the caller's capabilities *at that row*: the full record
+(masked ID number and phone, birth date, categories) needs Cap.VIEW_FULL_RECORD,
+sensitive categories need Cap.VIEW_SENSITIVE, and a building head gets the reduced
+person schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import prefetch_related_objects
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from banyan.accounts.roles import Cap
+from banyan.accounts.scope import get_scope
+from banyan.common.forms import client_ip
+from banyan.places.selectors import (
+    get_building_for_user,
+    get_compound_for_user,
+    get_node_for_user,
+)
+from banyan.registry import selectors, services
+from banyan.registry.models import Household, Person
+from banyan.timeline.selectors import household_timeline, person_timeline
+
+from ..auth import actor
+from ..pagination import page, page_of
+from ..schemas import (
+    CategoryOut,
+    ErrorOut,
+    EventOut,
+    HouseholdFilters,
+    HouseholdIn,
+    HouseholdOut,
+    HouseholdPatch,
+    Page,
+    PageParams,
+    PersonBrief,
+    PersonFilters,
+    PersonIn,
+    PersonOut,
+    PersonPatch,
+    RevealIn,
+    RevealOut,
+)
+from ..selectors import person_list
+
+router = Router(tags=["registry"])
+
+READ = {403: ErrorOut, 404: ErrorOut}
+WRITE = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+# --- shaping rows by the caller's capabilities ---------------------------------------
+
+
+def _household_out(household: Household, members: int, caps: frozenset[str]) -> HouseholdOut:
+    building = household.building
+    return HouseholdOut(
+        id=household.pk,
+        label=str(household.label),
+        community=household.community_id,
+        grid=household.grid_id,
+        building=household.building_id,
+        compound=building.compound_id if building is not None else None,
+        unit=household.unit,
+        room=household.room,
+        address=household.address,
+        status=household.status,
+        verified_on=household.verified_on,
+        member_count=members,
+        situation_note=household.situation_note if Cap.VIEW_FULL_RECORD in caps else None,
+    )
+
+
+def _person_out(person: Person, caps: frozenset[str]) -> PersonOut | PersonBrief:
+    if Cap.VIEW_FULL_RECORD not in caps:
+        return PersonBrief(
+            id=person.pk,
+            name=person.name,
+            household=person.household_id,
+            relation=person.relation,
+            status=person.status,
+        )
+    sensitive = Cap.VIEW_SENSITIVE in caps
+    categories = [
+        CategoryOut(
+            code=pc.category.code,
+            name=pc.category.display_name,
+            sensitive=pc.category.sensitive,
+            valid_from=pc.valid_from,
+            valid_to=pc.valid_to,
+            grade=pc.grade,
+        )
+        for pc in getattr(person, "current_categories", [])
+        if sensitive or not pc.category.sensitive
+    ]
+    return PersonOut(
+        id=person.pk,
+        name=person.name,
+        household=person.household_id,
+        relation=person.relation,
+        status=person.status,
+        community=person.community_id,
+        grid=person.grid_id,
+        gender=person.gender,
+        birth_date=person.birth_date,
+        age=person.age,
+        id_number=person.id_number_masked,
+        phone=person.phone_masked,
+        residence_type=person.residence_type,
+        registered_address=person.registered_address,
+        lives_at_registered_address=person.lives_at_registered_address,
+        status_since=person.status_since,
+        categories=categories,
+    )
+
+
+def _with_categories(user: Any, persons: list[Person]) -> list[Person]:
+    """Attach current categories in one query; sensitive rows are fetched only when the
+    caller may see them somewhere, and `_person_out` filters them per person."""
+    include = get_scope(user).can(Cap.VIEW_SENSITIVE)
+    prefetch_related_objects(
+        persons, selectors.current_categories_prefetch(include_sensitive=include)
+    )
+    return persons
+
+
+def _one_person_out(user: Any, person: Person) -> PersonOut | PersonBrief:
+    caps = selectors.caps_for_person(user, person)
+    if Cap.VIEW_FULL_RECORD in caps:
+        _with_categories(user, [person])
+    return _person_out(person, caps)
+
+
+# --- households ---------------------------------------------------------------------
+
+
+@router.get("/households", response={200: Page[HouseholdOut], **READ})
+def list_households(request: HttpRequest, filters: Query[HouseholdFilters]) -> Any:
+    """Active households in your scope."""
+    user = actor(request)
+    node = get_node_for_user(user, filters.node) if filters.node is not None else None
+    compound = (
+        get_compound_for_user(user, filters.compound) if filters.compound is not None else None
+    )
+    building = (
+        get_building_for_user(user, filters.building) if filters.building is not None else None
+    )
+    qs = selectors.household_list(
+        user=user,
+        node=node,
+        compound_id=compound.pk if compound else None,
+        building_id=building.pk if building else None,
+        q=filters.q,
+    )
+    items, count = page_of(qs, filters)
+    members = selectors.household_member_counts(items)
+    return page(
+        [
+            _household_out(h, members.get(h.pk, 0), selectors.caps_for_household(user, h))
+            for h in items
+        ],
+        count,
+    )
+
+
+@router.get("/households/{id}", response={200: HouseholdOut, **READ})
+def get_household(request: HttpRequest, id: int) -> Any:
+    user = actor(request)
+    household = selectors.get_household_for_user(user, id)
+    members = selectors.household_member_counts([household])
+    return _household_out(
+        household, members.get(household.pk, 0), selectors.caps_for_household(user, household)
+    )
+
+
+@router.post("/households", response={201: HouseholdOut, **WRITE})
+def create_household(request: HttpRequest, payload: HouseholdIn) -> Any:
+    user = actor(request)
+    data = payload.dict()
+    grid = get_node_for_user(user, data.pop("grid"))
+    building_id = data.pop("building")
+    building = get_building_for_user(user, building_id) if building_id is not None else None
+    household = services.household_create(actor=user, grid=grid, building=building, **data)
+    return Status(201, _household_out(household, 0, selectors.caps_for_household(user, household)))
+
+
+@router.patch("/households/{id}", response={200: HouseholdOut, **WRITE})
+def update_household(request: HttpRequest, id: int, payload: HouseholdPatch) -> Any:
+    user = actor(request)
+    household = selectors.get_household_for_user(user, id)
+    values = {f: getattr(household, f) for f in ("unit", "room", "address", "situation_note")}
+    values.update({k: v or "" for k, v in payload.dict(exclude_unset=True).items()})
+    household = services.household_update(actor=user, household=household, **values)
+    members = selectors.household_member_counts([household])
+    return _household_out(
+        household, members.get(household.pk, 0), selectors.caps_for_household(user, household)
+    )
+
+
+@router.get("/households/{id}/timeline", response={200: Page[EventOut], **READ})
+def household_events(request: HttpRequest, id: int, params: Query[PageParams]) -> Any:
+    """The household's 活档案: events newest first; sensitive ones only for posts that
+    may see sensitive data. Needs the full record (not open to building heads)."""
+    user = actor(request)
+    household = selectors.get_household_for_user(user, id)
+    caps = selectors.caps_for_household(user, household)
+    if Cap.VIEW_FULL_RECORD not in caps:
+        raise PermissionDenied
+    # limit=None: the selector's own cap would hide the total; this endpoint pages itself.
+    qs = household_timeline(
+        household_id=household.pk,
+        include_sensitive=Cap.VIEW_SENSITIVE in caps,
+        limit=None,  # type: ignore[arg-type]
+    )
+    items, count = page_of(qs, params)
+    return page(items, count)
+
+
+# --- persons ------------------------------------------------------------------------
+
+
+@router.get("/persons", response={200: Page[PersonOut | PersonBrief], **READ})
+def list_persons(request: HttpRequest, filters: Query[PersonFilters]) -> Any:
+    """Persons in your scope (living ones unless `status` says otherwise). Building heads
+    get the reduced schema: id, name, household, relation, status."""
+    user = actor(request)
+    node = get_node_for_user(user, filters.node) if filters.node is not None else None
+    compound = (
+        get_compound_for_user(user, filters.compound) if filters.compound is not None else None
+    )
+    building = (
+        get_building_for_user(user, filters.building) if filters.building is not None else None
+    )
+    household = (
+        selectors.get_household_for_user(user, filters.household)
+        if filters.household is not None
+        else None
+    )
+    qs = person_list(
+        user=user,
+        node=node,
+        compound_id=compound.pk if compound else None,
+        building_id=building.pk if building else None,
+        household_id=household.pk if household else None,
+        q=filters.q,
+        status=None if filters.status == "all" else filters.status,
+    )
+    items, count = page_of(qs, filters)
+    _with_categories(user, items)
+    return page([_person_out(p, selectors.caps_for_person(user, p)) for p in items], count)
+
+
+@router.get("/persons/{id}", response={200: PersonOut | PersonBrief, **READ})
+def get_person(request: HttpRequest, id: int) -> Any:
+    """One person; the view is written to the access log."""
+    user = actor(request)
+    person = selectors.get_person_for_user(user, id)
+    services.person_viewed(actor=user, person=person, ip=client_ip(request), via="api")
+    return _one_person_out(user, person)
+
+
+@router.post("/persons", response={201: PersonOut | PersonBrief, **WRITE})
+def create_person(request: HttpRequest, payload: PersonIn) -> Any:
+    """Add a person to a household: registered at survey time, moved in, or born."""
+    user = actor(request)
+    data = payload.dict()
+    household = selectors.get_household_for_user(user, data.pop("household"))
+    person = services.person_add(actor=user, household=household, **data)
+    return Status(201, _one_person_out(user, person))
+
+
+@router.patch("/persons/{id}", response={200: PersonOut | PersonBrief, **WRITE})
+def update_person(request: HttpRequest, id: int, payload: PersonPatch) -> Any:
+    """Correct a person's details. An empty or absent `id_number` keeps the stored one."""
+    user = actor(request)
+    person = selectors.get_person_for_user(user, id)
+    person = services.person_update(actor=user, person=person, **payload.dict(exclude_unset=True))
+    return _one_person_out(user, person)
+
+
+@router.post("/persons/{id}/reveal", response={200: RevealOut, 400: ErrorOut, **READ})
+def reveal_person_field(request: HttpRequest, id: int, payload: RevealIn) -> Any:
+    """The unmasked ID number or phone, for posts that may reveal; every call is logged."""
+    user = actor(request)
+    person = selectors.get_person_for_user(user, id)
+    value = services.person_reveal(
+        actor=user, person=person, field=payload.field, ip=client_ip(request), via="api"
+    )
+    return {"value": value}
+
+
+@router.get("/persons/{id}/timeline", response={200: Page[EventOut], **READ})
+def person_events(request: HttpRequest, id: int, params: Query[PageParams]) -> Any:
+    """The person's 活档案, like the household's."""
+    user = actor(request)
+    person = selectors.get_person_for_user(user, id)
+    caps = selectors.caps_for_person(user, person)
+    if Cap.VIEW_FULL_RECORD not in caps:
+        raise PermissionDenied
+    qs = person_timeline(
+        person_id=person.pk,
+        include_sensitive=Cap.VIEW_SENSITIVE in caps,
+        limit=None,  # type: ignore[arg-type]
+    )
+    items, count = page_of(qs, params)
+    return page(items, count)

@@ -1,0 +1,400 @@
+"""What goes over the wire. Outputs carry ids, never raw ID numbers or phones: a person's
+`id_number` and `phone` are the masked forms, and the full values come only from
+POST /persons/{id}/reveal, which is permission-checked and logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Generic, Literal, TypeVar
+
+from ninja import Field, Schema
+
+T = TypeVar("T")
+
+LIMIT_DEFAULT = 50
+LIMIT_MAX = 500
+
+
+# --- common -------------------------------------------------------------------------
+
+
+class ErrorOut(Schema):
+    detail: str
+    field: str | None = None
+
+
+class Page(Schema, Generic[T]):
+    items: list[T]
+    count: int
+
+
+class PageParams(Schema):
+    limit: int = Field(LIMIT_DEFAULT, ge=1, le=LIMIT_MAX)
+    offset: int = Field(0, ge=0)
+
+
+class ListParams(PageParams):
+    q: str = Field("", max_length=100, description="Text search")
+
+
+class TokenIn(Schema):
+    username: str = Field(..., max_length=150)
+    password: str = Field(..., max_length=256)
+
+
+class TokenOut(Schema):
+    token: str
+    expires_in: int = Field(description="Seconds until the token expires")
+
+
+# --- places -------------------------------------------------------------------------
+
+
+NodeKindName = Literal["district", "street", "community", "grid_l1", "grid_l2"]
+
+
+class NodeFilters(ListParams):
+    node: int | None = Field(None, description="Only this node's subtree")
+    parent: int | None = Field(None, description="Only this node's direct children")
+    kind: NodeKindName | None = None
+
+
+class NodeOut(Schema):
+    id: int
+    name: str
+    parent: int | None
+    kind: str
+    code: str
+    community: int | None
+
+    @staticmethod
+    def resolve_parent(obj: object) -> int | None:
+        return obj.parent_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_community(obj: object) -> int | None:
+        return obj.community_id  # type: ignore[attr-defined]
+
+
+class CompoundFilters(ListParams):
+    node: int | None = Field(None, description="Only compounds in this node's subtree")
+
+
+class CompoundOut(Schema):
+    id: int
+    name: str
+    community: int
+    grid: int
+    address: str
+    year_built: int | None
+    property_management: str
+    management_company: str
+    lat: Decimal | None
+    lng: Decimal | None
+
+    @staticmethod
+    def resolve_community(obj: object) -> int:
+        return obj.community_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_grid(obj: object) -> int:
+        return obj.grid_id  # type: ignore[attr-defined]
+
+
+PropertyManagementName = Literal["company", "self", "none"]
+
+
+class CompoundIn(Schema):
+    grid: int
+    name: str = Field(..., max_length=100)
+    property_management: PropertyManagementName
+    address: str = Field("", max_length=200)
+    year_built: int | None = None
+    management_company: str = Field("", max_length=100)
+    lat: Decimal | None = None
+    lng: Decimal | None = None
+
+
+class CompoundPatch(Schema):
+    name: str | None = Field(None, max_length=100)
+    property_management: PropertyManagementName | None = None
+    address: str | None = Field(None, max_length=200)
+    year_built: int | None = None
+    management_company: str | None = Field(None, max_length=100)
+    lat: Decimal | None = None
+    lng: Decimal | None = None
+
+
+class BuildingFilters(ListParams):
+    node: int | None = Field(None, description="Only buildings in this node's subtree")
+    compound: int | None = None
+
+
+class BuildingOut(Schema):
+    id: int
+    name: str
+    community: int
+    grid: int
+    compound: int
+    number: str
+    era: str
+    year_built: int | None
+    floors: int
+    units: int
+    head: int | None = Field(None, description="The building head's person id")
+    lat: Decimal | None
+    lng: Decimal | None
+
+    @staticmethod
+    def resolve_name(obj: object) -> str:
+        return str(obj)
+
+    @staticmethod
+    def resolve_community(obj: object) -> int:
+        return obj.community_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_grid(obj: object) -> int:
+        return obj.grid_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_compound(obj: object) -> int:
+        return obj.compound_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_head(obj: object) -> int | None:
+        return obj.head_id  # type: ignore[attr-defined]
+
+
+class BuildingIn(Schema):
+    compound: int
+    number: str = Field(..., max_length=32)
+    era: str = Field("", max_length=50)
+    year_built: int | None = None
+    floors: int = 1
+    units: int = 1
+    lat: Decimal | None = None
+    lng: Decimal | None = None
+
+
+class BuildingPatch(Schema):
+    number: str | None = Field(None, max_length=32)
+    era: str | None = Field(None, max_length=50)
+    year_built: int | None = None
+    floors: int | None = None
+    units: int | None = None
+    lat: Decimal | None = None
+    lng: Decimal | None = None
+
+
+class BuildingHeadIn(Schema):
+    person: int
+
+
+class FacilityFilters(ListParams):
+    node: int | None = Field(None, description="Only facilities in this node's subtree")
+    compound: int | None = None
+
+
+class FacilityOut(Schema):
+    id: int
+    name: str
+    community: int
+    node: int
+    compound: int | None
+    kind: str
+    kind_name: str
+    note: str
+    lat: Decimal | None
+    lng: Decimal | None
+
+    @staticmethod
+    def resolve_community(obj: object) -> int:
+        return obj.community_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_node(obj: object) -> int:
+        return obj.node_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_compound(obj: object) -> int | None:
+        return obj.compound_id  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_kind(obj: object) -> str:
+        return obj.kind.code  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_kind_name(obj: object) -> str:
+        return str(obj.kind)  # type: ignore[attr-defined]
+
+
+class FacilityIn(Schema):
+    node: int
+    kind: str = Field(..., max_length=32, description="A facility-kind code")
+    name: str = Field(..., max_length=100)
+    compound: int | None = None
+    note: str = Field("", max_length=300)
+    lat: Decimal | None = None
+    lng: Decimal | None = None
+
+
+class FacilityPatch(Schema):
+    node: int | None = None
+    kind: str | None = Field(None, max_length=32)
+    name: str | None = Field(None, max_length=100)
+    compound: int | None = None
+    note: str | None = Field(None, max_length=300)
+    lat: Decimal | None = None
+    lng: Decimal | None = None
+
+
+# --- registry -----------------------------------------------------------------------
+
+
+class HouseholdFilters(ListParams):
+    node: int | None = Field(None, description="Only households in this node's subtree")
+    compound: int | None = None
+    building: int | None = None
+
+
+class HouseholdOut(Schema):
+    id: int
+    label: str
+    community: int
+    grid: int
+    building: int | None
+    compound: int | None
+    unit: str
+    room: str
+    address: str
+    status: str
+    verified_on: dt.date | None
+    member_count: int = Field(description="Members living here")
+    situation_note: str | None = Field(
+        description="Null for posts that see the reduced record (building heads)"
+    )
+
+
+class HouseholdIn(Schema):
+    grid: int
+    building: int | None = None
+    unit: str = Field("", max_length=16)
+    room: str = Field("", max_length=16)
+    address: str = Field("", max_length=200)
+    situation_note: str = Field("", max_length=2000)
+    occurred_on: dt.date | None = None
+
+
+class HouseholdPatch(Schema):
+    unit: str | None = Field(None, max_length=16)
+    room: str | None = Field(None, max_length=16)
+    address: str | None = Field(None, max_length=200)
+    situation_note: str | None = Field(None, max_length=2000)
+
+
+class PersonFilters(ListParams):
+    node: int | None = Field(None, description="Only persons in this node's subtree")
+    compound: int | None = None
+    building: int | None = None
+    household: int | None = None
+    status: Literal["living", "moved_out", "deceased", "all"] = "living"
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    sensitive: bool
+    valid_from: dt.date
+    valid_to: dt.date | None
+    grade: str
+
+
+class PersonBrief(Schema):
+    """What a building head sees: who lives where, nothing more."""
+
+    id: int
+    name: str
+    household: int
+    relation: str
+    status: str
+
+
+class PersonOut(Schema):
+    """The full record; `id_number` and `phone` are masked."""
+
+    id: int
+    name: str
+    household: int
+    relation: str
+    status: str
+    community: int
+    grid: int
+    gender: str
+    birth_date: dt.date
+    age: int
+    id_number: str = Field(description="Masked, e.g. 5308************1X")
+    phone: str = Field(description="Masked, e.g. 138****5678")
+    residence_type: str
+    registered_address: str
+    lives_at_registered_address: bool
+    status_since: dt.date | None
+    categories: list[CategoryOut] = Field(
+        description="Current categories; sensitive ones only for posts that may see them"
+    )
+
+
+GenderName = Literal["M", "F"]
+AddReason = Literal["registered", "moved_in", "born"]
+
+
+class PersonIn(Schema):
+    household: int
+    name: str = Field(..., max_length=50)
+    gender: GenderName
+    birth_date: dt.date
+    relation: str = Field(..., max_length=16)
+    residence_type: str = Field(..., max_length=16)
+    id_number: str = Field("", max_length=32)
+    phone: str = Field("", max_length=32)
+    registered_address: str = Field("", max_length=200)
+    lives_at_registered_address: bool = True
+    reason: AddReason = "registered"
+    occurred_on: dt.date | None = None
+    on_behalf_of: str = Field("", max_length=100)
+
+
+class PersonPatch(Schema):
+    name: str | None = Field(None, max_length=50)
+    gender: GenderName | None = None
+    birth_date: dt.date | None = None
+    relation: str | None = Field(None, max_length=16)
+    residence_type: str | None = Field(None, max_length=16)
+    id_number: str | None = Field(None, max_length=32)
+    phone: str | None = Field(None, max_length=32)
+    registered_address: str | None = Field(None, max_length=200)
+    lives_at_registered_address: bool | None = None
+
+
+class RevealIn(Schema):
+    field: Literal["id_number", "phone"]
+
+
+class RevealOut(Schema):
+    value: str
+
+
+class EventOut(Schema):
+    id: int
+    verb: str
+    text: str
+    occurred_on: dt.date
+    recorded_at: dt.datetime
+    actor: str | None
+    on_behalf_of: str
+
+    @staticmethod
+    def resolve_actor(obj: object) -> str | None:
+        actor = obj.actor  # type: ignore[attr-defined]
+        return actor.get_username() if actor is not None else None

@@ -1,0 +1,127 @@
+"""Reads of the tree of places, through the user's scope.
+
+Places are not personal data, but the tree still ends at the scope: a grid
+manager of grid 1-1 cannot browse grid 2-1 by changing the id in the URL.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from banyan.accounts.roles import Cap
+from banyan.accounts.scope import get_scope
+
+from .models import Building, Compound, Facility, Node
+
+User = AbstractBaseUser | AnonymousUser
+
+# Either capability lets a post see the places in its subtree.
+PLACE_CAPS = (Cap.VIEW_AGGREGATES, Cap.VIEW_REGISTRY)
+
+
+def _place_q(user: User, **fields: str | None) -> Q:
+    scope = get_scope(user)
+    q = Q(pk__in=[])
+    for cap in PLACE_CAPS:
+        q |= scope.q(cap, **fields)  # type: ignore[arg-type]
+    return q
+
+
+def node_list(
+    *, user: User, parent: Node | None = None, kind: str = "", q: str = ""
+) -> QuerySet[Node]:
+    """Nodes inside the user's subtrees (their own post nodes and everything below)."""
+    scope = get_scope(user)
+    cond = Q(pk__in=[])
+    for cap in PLACE_CAPS:
+        cond |= scope.node_q(cap)
+    qs = Node.objects.filter(cond)
+    if parent is not None:
+        qs = qs.filter(parent=parent)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if q:
+        qs = qs.filter(name__icontains=q)
+    return qs.order_by("path")
+
+
+def get_node_for_user(user: User, pk: int) -> Node:
+    """One node inside the user's subtrees, or Http404."""
+    node = node_list(user=user).select_related("parent").filter(pk=pk).first()
+    if node is None:
+        raise Http404
+    return node
+
+
+def node_ancestors(node: Node, *, user: User) -> list[Node]:
+    """Breadcrumbs: the ancestors the user may open (the post's own node and below)."""
+    visible = node_list(user=user).filter(pk__in=node.ancestor_ids)
+    return sorted(visible, key=lambda n: n.depth)
+
+
+def node_children(*, user: User, node: Node) -> list[Node]:
+    return list(node_list(user=user, parent=node).order_by("sort_order", "code", "name"))
+
+
+def compound_list(*, user: User, node: Node | None = None, q: str = "") -> QuerySet[Compound]:
+    """Compounds in scope; building-bound posts see their building's compound."""
+    cond = _place_q(user, building=None)
+    scope = get_scope(user)
+    building_ids = [a.building_id for a in scope.areas if a.building_id is not None]
+    if building_ids:
+        cond |= Q(buildings__id__in=building_ids)
+    qs = Compound.objects.filter(cond).distinct()
+    if node is not None:
+        qs = qs.filter(grid__path__startswith=node.path)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(address__icontains=q))
+    return qs.select_related("grid").order_by("grid__path", "name")
+
+
+def compounds_with_counts(*, user: User, grid: Node) -> list[Compound]:
+    return list(
+        compound_list(user=user, node=grid).annotate(n_buildings=Count("buildings", distinct=True))
+    )
+
+
+def get_compound_for_user(user: User, pk: int) -> Compound:
+    compound = compound_list(user=user).filter(pk=pk).first()
+    if compound is None:
+        raise Http404
+    return compound
+
+
+def building_list(
+    *, user: User, compound: Compound | None = None, node: Node | None = None
+) -> QuerySet[Building]:
+    qs = Building.objects.filter(_place_q(user, building="id"))
+    if compound is not None:
+        qs = qs.filter(compound=compound)
+    if node is not None:
+        qs = qs.filter(grid__path__startswith=node.path)
+    return qs.select_related("compound", "head").order_by("compound__name", "number")
+
+
+def get_building_for_user(user: User, pk: int) -> Building:
+    building = building_list(user=user).filter(pk=pk).first()
+    if building is None:
+        raise Http404
+    return building
+
+
+def facility_list(*, user: User, node: Node | None = None, q: str = "") -> QuerySet[Facility]:
+    qs = Facility.objects.filter(_place_q(user, grid=None, building=None, node="node_id"))
+    if node is not None:
+        qs = qs.filter(node__path__startswith=node.path)
+    if q:
+        qs = qs.filter(name__icontains=q)
+    return qs.select_related("kind", "node", "compound").order_by("node__path", "name")
+
+
+def get_facility_for_user(user: User, pk: int) -> Facility:
+    facility = facility_list(user=user).filter(pk=pk).first()
+    if facility is None:
+        raise Http404
+    return facility

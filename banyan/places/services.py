@@ -1,0 +1,492 @@
+"""Every change to the places of the tree (compounds, buildings, facilities): one function
+per action, each inside a transaction, checking Cap.MANAGE_PLACES at the object and
+writing one event.
+
+Callers load objects through the selectors' access helpers first; the services check
+again at the object. Outside the actor's scope is Http404 (never a 403 that confirms
+the object exists); in scope without the capability is PermissionDenied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from banyan.accounts.roles import Cap
+from banyan.accounts.scope import get_scope
+from banyan.common.errors import ValidationFailed
+from banyan.registry.models import Person, PersonStatus
+from banyan.timeline.services import record
+
+from .models import Building, Compound, Facility, FacilityKind, Node, NodeKind, PropertyManagement
+
+User = AbstractBaseUser | AnonymousUser
+
+# Either capability makes a place visible; only MANAGE_PLACES lets one change it.
+_SEE = frozenset({Cap.VIEW_AGGREGATES, Cap.VIEW_REGISTRY})
+EARLIEST_YEAR = 1800
+
+
+# --- guards -----------------------------------------------------------------------
+
+
+def _check_caps(caps: frozenset[str]) -> None:
+    if not caps & _SEE:
+        raise Http404
+    if Cap.MANAGE_PLACES not in caps:
+        raise PermissionDenied
+
+
+def _community_id(node: Node) -> int:
+    if node.kind == NodeKind.COMMUNITY:
+        return node.pk
+    if node.community_id is None:  # above the communities: no tenant to manage
+        raise ValidationFailed(_("Choose a community or a grid."), field="node")
+    return node.community_id
+
+
+def _require_at_grid(actor: User, grid: Node, building_id: int | None = None) -> None:
+    caps = get_scope(actor).caps_at(
+        community_id=_community_id(grid), grid_id=grid.pk, building_id=building_id
+    )
+    _check_caps(caps)
+
+
+def _require_at_node(actor: User, node: Node) -> None:
+    """Facilities hang at any node from the community down: a post covers the node when
+    the node is in its subtree (building-bound posts cover no node)."""
+    caps: set[str] = set()
+    for area in get_scope(actor).areas:
+        if area.building_id is None and node.pk in area.node_ids:
+            caps |= area.caps
+    _check_caps(frozenset(caps))
+
+
+# --- cleaning -----------------------------------------------------------------------
+
+
+def _text(value: str | None, field: str, *, required: bool = False, max_length: int) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationFailed(_("This field is required."), field=field)
+    if len(value) > max_length:
+        raise ValidationFailed(_("At most %(n)s characters.") % {"n": max_length}, field=field)
+    return value
+
+
+def _year(value: int | None, field: str = "year_built") -> int | None:
+    if value is None:
+        return None
+    if not EARLIEST_YEAR <= value <= timezone.localdate().year:
+        raise ValidationFailed(
+            _("Give a year between %(first)s and this year.") % {"first": EARLIEST_YEAR},
+            field=field,
+        )
+    return value
+
+
+def _count(value: int, field: str, *, maximum: int) -> int:
+    if not 1 <= value <= maximum:
+        raise ValidationFailed(
+            _("Give a number from 1 to %(max)s.") % {"max": maximum}, field=field
+        )
+    return value
+
+
+def _coordinate(value: Decimal | float | None, field: str, *, limit: int) -> Decimal | None:
+    if value is None:
+        return None
+    number = Decimal(str(value)).quantize(Decimal("0.000001"))
+    if not -limit <= number <= limit:
+        raise ValidationFailed(_("This coordinate is out of range."), field=field)
+    return number
+
+
+def _place_fields(lat: Decimal | float | None, lng: Decimal | float | None) -> dict[str, Any]:
+    return {"lat": _coordinate(lat, "lat", limit=90), "lng": _coordinate(lng, "lng", limit=180)}
+
+
+def _apply(obj: Any, values: dict[str, Any]) -> list[str]:
+    changed = [f for f, v in values.items() if getattr(obj, f) != v]
+    for f in changed:
+        setattr(obj, f, values[f])
+    if changed:
+        obj.save(update_fields=changed)
+    return changed
+
+
+# --- compounds ----------------------------------------------------------------------
+
+
+def _clean_compound(
+    *,
+    grid: Node,
+    name: str,
+    address: str,
+    year_built: int | None,
+    property_management: str,
+    management_company: str,
+    lat: Decimal | float | None,
+    lng: Decimal | float | None,
+    exclude_pk: int | None = None,
+) -> dict[str, Any]:
+    name = _text(name, "name", required=True, max_length=100)
+    if property_management not in PropertyManagement.values:
+        raise ValidationFailed(_("Not a valid choice."), field="property_management")
+    company = _text(management_company, "management_company", max_length=100)
+    if property_management != PropertyManagement.COMPANY:
+        company = ""
+    clash = Compound.objects.filter(community_id=grid.community_id, name=name)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationFailed(
+            _("A compound with this name already exists in this community."), field="name"
+        )
+    return {
+        "name": name,
+        "address": _text(address, "address", max_length=200),
+        "year_built": _year(year_built),
+        "property_management": property_management,
+        "management_company": company,
+        **_place_fields(lat, lng),
+    }
+
+
+@transaction.atomic
+def compound_create(
+    *,
+    actor: User,
+    grid: Node,
+    name: str,
+    property_management: str,
+    address: str = "",
+    year_built: int | None = None,
+    management_company: str = "",
+    lat: Decimal | float | None = None,
+    lng: Decimal | float | None = None,
+) -> Compound:
+    """Add a compound (小区) to a second-level grid."""
+    if grid.kind != NodeKind.GRID_L2:
+        _require_at_node(actor, grid)
+        raise ValidationFailed(_("A compound belongs to a second-level grid."), field="grid")
+    _require_at_grid(actor, grid)
+    values = _clean_compound(
+        grid=grid,
+        name=name,
+        address=address,
+        year_built=year_built,
+        property_management=property_management,
+        management_company=management_company,
+        lat=lat,
+        lng=lng,
+    )
+    compound = Compound.objects.create(community_id=grid.community_id, grid=grid, **values)
+    record(
+        actor=actor,
+        community=grid.community,  # type: ignore[arg-type]
+        verb="compound_created",
+        summary=compound.name,
+        subject=compound,
+        data={"name": compound.name, "grid": grid.name},
+    )
+    return compound
+
+
+@transaction.atomic
+def compound_update(
+    *,
+    actor: User,
+    compound: Compound,
+    name: str,
+    property_management: str,
+    address: str,
+    year_built: int | None,
+    management_company: str,
+    lat: Decimal | float | None,
+    lng: Decimal | float | None,
+) -> Compound:
+    """Correct a compound's details. Its grid stays: moving a compound is a re-survey."""
+    _require_at_grid(actor, compound.grid)
+    compound = Compound.objects.select_for_update().select_related("grid").get(pk=compound.pk)
+    values = _clean_compound(
+        grid=compound.grid,
+        name=name,
+        address=address,
+        year_built=year_built,
+        property_management=property_management,
+        management_company=management_company,
+        lat=lat,
+        lng=lng,
+        exclude_pk=compound.pk,
+    )
+    changed = _apply(compound, values)
+    if changed:
+        # No template for this verb yet: the timeline shows the summary.
+        record(
+            actor=actor,
+            community=compound.community,
+            verb="compound_updated",
+            summary=_("Compound %(name)s changed (%(fields)s)")
+            % {"name": compound.name, "fields": ", ".join(changed)},
+            subject=compound,
+            data={"name": compound.name, "fields": ", ".join(changed)},
+        )
+    return compound
+
+
+# --- buildings ----------------------------------------------------------------------
+
+
+def _clean_building(
+    *,
+    compound: Compound,
+    number: str,
+    era: str,
+    year_built: int | None,
+    floors: int,
+    units: int,
+    lat: Decimal | float | None,
+    lng: Decimal | float | None,
+    exclude_pk: int | None = None,
+) -> dict[str, Any]:
+    number = _text(number, "number", required=True, max_length=32)
+    clash = Building.objects.filter(compound=compound, number=number)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationFailed(
+            _("A building with this number already exists in this compound."), field="number"
+        )
+    return {
+        "number": number,
+        "era": _text(era, "era", max_length=50),
+        "year_built": _year(year_built),
+        "floors": _count(floors, "floors", maximum=200),
+        "units": _count(units, "units", maximum=50),
+        **_place_fields(lat, lng),
+    }
+
+
+@transaction.atomic
+def building_create(
+    *,
+    actor: User,
+    compound: Compound,
+    number: str,
+    era: str = "",
+    year_built: int | None = None,
+    floors: int = 1,
+    units: int = 1,
+    lat: Decimal | float | None = None,
+    lng: Decimal | float | None = None,
+) -> Building:
+    """Add a building (楼栋) to a compound; it lies in the compound's grid."""
+    _require_at_grid(actor, compound.grid)
+    values = _clean_building(
+        compound=compound,
+        number=number,
+        era=era,
+        year_built=year_built,
+        floors=floors,
+        units=units,
+        lat=lat,
+        lng=lng,
+    )
+    building = Building.objects.create(
+        community_id=compound.community_id, grid_id=compound.grid_id, compound=compound, **values
+    )
+    record(
+        actor=actor,
+        community=compound.community,
+        verb="building_created",
+        summary=str(building),
+        subject=building,
+        data={"name": str(building)},
+    )
+    return building
+
+
+@transaction.atomic
+def building_update(
+    *,
+    actor: User,
+    building: Building,
+    number: str,
+    era: str,
+    year_built: int | None,
+    floors: int,
+    units: int,
+    lat: Decimal | float | None,
+    lng: Decimal | float | None,
+) -> Building:
+    """Correct a building's details; its compound and grid stay."""
+    _require_at_grid(actor, building.grid, building.pk)
+    building = Building.objects.select_for_update().select_related("compound").get(pk=building.pk)
+    values = _clean_building(
+        compound=building.compound,
+        number=number,
+        era=era,
+        year_built=year_built,
+        floors=floors,
+        units=units,
+        lat=lat,
+        lng=lng,
+        exclude_pk=building.pk,
+    )
+    changed = _apply(building, values)
+    if changed:
+        # No template for this verb yet: the timeline shows the summary.
+        record(
+            actor=actor,
+            community=building.community,
+            verb="building_updated",
+            summary=_("Building %(name)s changed (%(fields)s)")
+            % {"name": str(building), "fields": ", ".join(changed)},
+            subject=building,
+            data={"name": str(building), "fields": ", ".join(changed)},
+        )
+    return building
+
+
+@transaction.atomic
+def building_set_head(
+    *, actor: User, building: Building, person: Person, occurred_on: dt.date | None = None
+) -> Building:
+    """Make a resident of the building its building head (楼栋长).
+
+    The person must live in a household of this building. Granting the building-head
+    post to a user account is a separate action (accounts).
+    """
+    _require_at_grid(actor, building.grid, building.pk)
+    building = Building.objects.select_for_update().select_related("compound").get(pk=building.pk)
+    if person.household.building_id != building.pk or person.status != PersonStatus.LIVING_HERE:
+        raise ValidationFailed(
+            _("The building head must be a resident living in this building."), field="person"
+        )
+    if building.head_id == person.pk:
+        return building
+    building.head = person
+    building.save(update_fields=["head"])
+    record(
+        actor=actor,
+        community=building.community,
+        verb="building_head_set",
+        summary=person.name,
+        occurred_on=occurred_on,
+        persons=[person],
+        subject=building,
+        data={"name": person.name, "building": str(building)},
+    )
+    return building
+
+
+# --- facilities ---------------------------------------------------------------------
+
+
+def _facility_kind(kind: FacilityKind | str) -> FacilityKind:
+    if isinstance(kind, FacilityKind):
+        return kind
+    found = FacilityKind.objects.filter(code=kind).first()
+    if found is None:
+        raise ValidationFailed(_("Not a valid choice."), field="kind")
+    return found
+
+
+def _clean_facility(
+    *,
+    node: Node,
+    compound: Compound | None,
+    kind: FacilityKind | str,
+    name: str,
+    note: str,
+    lat: Decimal | float | None,
+    lng: Decimal | float | None,
+) -> dict[str, Any]:
+    if node.kind not in (NodeKind.COMMUNITY, NodeKind.GRID_L1, NodeKind.GRID_L2):
+        raise ValidationFailed(_("Choose a community or a grid."), field="node")
+    if compound is not None and not compound.grid.path.startswith(node.path):
+        raise ValidationFailed(_("This compound is not in the chosen place."), field="compound")
+    return {
+        "community_id": _community_id(node),
+        "node": node,
+        "compound": compound,
+        "kind": _facility_kind(kind),
+        "name": _text(name, "name", required=True, max_length=100),
+        "note": _text(note, "note", max_length=300),
+        **_place_fields(lat, lng),
+    }
+
+
+@transaction.atomic
+def facility_create(
+    *,
+    actor: User,
+    node: Node,
+    kind: FacilityKind | str,
+    name: str,
+    compound: Compound | None = None,
+    note: str = "",
+    lat: Decimal | float | None = None,
+    lng: Decimal | float | None = None,
+) -> Facility:
+    """Map a facility (区域设施) at a community or grid node, optionally in a compound."""
+    _require_at_node(actor, node)
+    values = _clean_facility(
+        node=node, compound=compound, kind=kind, name=name, note=note, lat=lat, lng=lng
+    )
+    facility = Facility.objects.create(**values)
+    record(
+        actor=actor,
+        community=facility.community,
+        verb="facility_created",
+        summary=facility.name,
+        subject=facility,
+        data={"name": facility.name, "kind": facility.kind.code},
+    )
+    return facility
+
+
+@transaction.atomic
+def facility_update(
+    *,
+    actor: User,
+    facility: Facility,
+    node: Node,
+    kind: FacilityKind | str,
+    name: str,
+    compound: Compound | None,
+    note: str,
+    lat: Decimal | float | None,
+    lng: Decimal | float | None,
+) -> Facility:
+    """Correct a facility, or move it to another node the actor also manages."""
+    _require_at_node(actor, facility.node)
+    if node.pk != facility.node_id:
+        _require_at_node(actor, node)
+    facility = Facility.objects.select_for_update().get(pk=facility.pk)
+    values = _clean_facility(
+        node=node, compound=compound, kind=kind, name=name, note=note, lat=lat, lng=lng
+    )
+    if values["community_id"] != facility.community_id:
+        raise ValidationFailed(_("A facility stays in its community."), field="node")
+    del values["community_id"]
+    changed = _apply(facility, values)
+    if changed:
+        record(
+            actor=actor,
+            community=facility.community,
+            verb="facility_updated",
+            summary=facility.name,
+            subject=facility,
+            data={"name": facility.name, "fields": ", ".join(changed)},
+        )
+    return facility

@@ -1,0 +1,109 @@
+"""The tree browser: community → grid → compound → building, and each person's home page."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from banyan.accounts.roles import Cap
+from banyan.accounts.scope import get_scope
+from banyan.places.models import Node, NodeKind
+from banyan.registry import selectors as registry_selectors
+
+from . import selectors
+
+HOUSEHOLDS_PER_PAGE = 50
+
+
+def _crumbs(user, node: Node) -> list[dict]:
+    chain = [*selectors.node_ancestors(node, user=user), node]
+    return [{"name": n.name, "url": reverse("places:node-detail", args=[n.pk])} for n in chain]
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each post lands where its work is: a grid manager on their grid, a building head
+    on their building, the secretary on the community, the district on the district."""
+    scope = get_scope(request.user)
+    for area in scope.areas:
+        if area.building_id is not None:
+            return redirect("places:building-detail", pk=area.building_id)
+    roots = scope.root_nodes(Cap.VIEW_AGGREGATES) or scope.root_nodes(Cap.VIEW_REGISTRY)
+    if len(roots) == 1:
+        return redirect("places:node-detail", pk=roots[0].pk)
+    return render(request, "places/home.html", {"roots": roots})
+
+
+@login_required
+def node_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    node = selectors.get_node_for_user(request.user, pk)
+    children = selectors.node_children(user=request.user, node=node)
+    counts = registry_selectors.node_counts(user=request.user, nodes=children)
+    context: dict = {
+        "node": node,
+        "children": [(c, counts.get(c.pk, {})) for c in children],
+        "breadcrumbs": _crumbs(request.user, node)[:-1],
+        "categories": registry_selectors.category_counts(user=request.user, node=node),
+        "totals": registry_selectors.node_counts(user=request.user, nodes=[node]).get(node.pk, {}),
+    }
+    if node.kind == NodeKind.GRID_L2:
+        context["compounds"] = selectors.compounds_with_counts(user=request.user, grid=node)
+        households = registry_selectors.household_list(user=request.user, node=node).filter(
+            building__isnull=True
+        )
+        context["free_households"] = households[:HOUSEHOLDS_PER_PAGE]
+    context["facilities"] = selectors.facility_list(user=request.user, node=node)[:50]
+    return render(request, "places/node_detail.html", context)
+
+
+@login_required
+def compound_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    compound = selectors.get_compound_for_user(request.user, pk)
+    buildings = list(selectors.building_list(user=request.user, compound=compound))
+    grid = compound.grid
+    crumbs = []
+    if selectors.node_list(user=request.user).filter(pk=grid.pk).exists():
+        crumbs = _crumbs(request.user, grid)
+    return render(
+        request,
+        "places/compound_detail.html",
+        {"compound": compound, "buildings": buildings, "breadcrumbs": crumbs},
+    )
+
+
+@login_required
+def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    building = selectors.get_building_for_user(request.user, pk)
+    households = registry_selectors.household_list(user=request.user, building_id=building.pk)
+    page = Paginator(households, HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
+    counts = registry_selectors.household_member_counts(list(page.object_list))
+    crumbs = []
+    if selectors.node_list(user=request.user).filter(pk=building.grid_id).exists():
+        crumbs = _crumbs(request.user, building.grid)
+    crumbs.append(
+        {
+            "name": building.compound.name,
+            "url": reverse("places:compound-detail", args=[building.compound_id]),
+        }
+    )
+    return render(
+        request,
+        "places/building_detail.html",
+        {
+            "building": building,
+            "page": page,
+            "rows": [(h, counts.get(h.pk, 0)) for h in page.object_list],
+            "breadcrumbs": crumbs,
+            "can_edit": Cap.EDIT_REGISTRY
+            in get_scope(request.user).caps_at(
+                community_id=building.community_id,
+                grid_id=building.grid_id,
+                building_id=building.pk,
+            ),
+            "title": _("Building"),
+        },
+    )

@@ -1,0 +1,540 @@
+"""Registry screens: thin views that parse input, call one selector or service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from banyan.accounts.roles import Cap
+from banyan.common.errors import DomainError
+from banyan.common.forms import client_ip, run_service
+from banyan.places import selectors as place_selectors
+from banyan.timeline.selectors import household_timeline, person_timeline
+
+from . import forms, selectors, services
+from .models import Household, Person
+
+
+def _crumbs(user, household: Household) -> list[dict]:
+    crumbs: list[dict] = []
+    visible = {
+        n.pk: n
+        for n in place_selectors.node_list(user=user).filter(
+            pk__in=[*household.grid.ancestor_ids, household.grid_id]
+        )
+    }
+    for pk in [*household.grid.ancestor_ids, household.grid_id]:
+        if pk in visible:
+            crumbs.append(
+                {"name": visible[pk].name, "url": reverse("places:node-detail", args=[pk])}
+            )
+    if household.building_id:
+        crumbs.append(
+            {
+                "name": str(household.building),
+                "url": reverse("places:building-detail", args=[household.building_id]),
+            }
+        )
+    return crumbs
+
+
+def _require(caps: frozenset[str], cap: str) -> None:
+    if cap not in caps:
+        raise PermissionDenied
+
+
+# --- households -------------------------------------------------------------------------
+
+
+@login_required
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.get_household_for_user(request.user, pk)
+    caps = selectors.caps_for_household(request.user, household)
+    sensitive = Cap.VIEW_SENSITIVE in caps
+    full = Cap.VIEW_FULL_RECORD in caps
+    members = selectors.household_members(household=household, include_sensitive=sensitive)
+    timeline = (
+        household_timeline(household_id=household.pk, include_sensitive=sensitive) if full else []
+    )
+    return render(
+        request,
+        "registry/household_detail.html",
+        {
+            "household": household,
+            "living": [m for m in members if m.status == "living"],
+            "former": [m for m in members if m.status != "living"],
+            "timeline": timeline,
+            "full": full,
+            "can_edit": Cap.EDIT_REGISTRY in caps,
+            "breadcrumbs": _crumbs(request.user, household),
+        },
+    )
+
+
+@login_required
+def household_create(request: HttpRequest) -> HttpResponse:
+    """Register a household in a building (?building=) or at an address in a grid (?grid=)."""
+    building = grid = None
+    if request.GET.get("building", "").isdigit():
+        building = place_selectors.get_building_for_user(request.user, int(request.GET["building"]))
+        grid = building.grid
+    elif request.GET.get("grid", "").isdigit():
+        grid = place_selectors.get_node_for_user(request.user, int(request.GET["grid"]))
+    if grid is None:
+        raise Http404
+    buildings = place_selectors.building_list(user=request.user, node=grid)
+    form = forms.HouseholdCreateForm(
+        request.POST or None, buildings=buildings, initial={"building": building}
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        household = run_service(
+            form,
+            lambda: services.household_create(
+                actor=request.user,
+                grid=grid,
+                building=d["building"],
+                unit=d["unit"],
+                room=d["room"],
+                address=d["address"],
+                situation_note=d["situation_note"],
+            ),
+        )
+        if household is not None:
+            messages.success(request, _("Household registered."))
+            return redirect("registry:household-detail", pk=household.pk)
+    return render(
+        request,
+        "registry/form.html",
+        {
+            "form": form,
+            "title": _("Register a household"),
+            "subtitle": grid.name,
+        },
+    )
+
+
+@login_required
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.get_household_for_user(request.user, pk, Cap.EDIT_REGISTRY)
+    form = forms.HouseholdForm(
+        request.POST or None,
+        initial={
+            "unit": household.unit,
+            "room": household.room,
+            "address": household.address,
+            "situation_note": household.situation_note,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        if (
+            run_service(
+                form,
+                lambda: services.household_update(
+                    actor=request.user, household=household, **form.cleaned_data
+                ),
+            )
+            is not None
+        ):
+            messages.success(request, _("Household saved."))
+            return redirect("registry:household-detail", pk=household.pk)
+    return render(
+        request,
+        "registry/form.html",
+        {
+            "form": form,
+            "title": _("Edit household"),
+            "subtitle": household.label,
+            "back": reverse("registry:household-detail", args=[household.pk]),
+        },
+    )
+
+
+@login_required
+@require_POST
+def household_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.get_household_for_user(request.user, pk, Cap.EDIT_REGISTRY)
+    services.household_verify(actor=request.user, household=household)
+    messages.success(request, _("Household situation marked as verified today."))
+    return redirect("registry:household-detail", pk=household.pk)
+
+
+@login_required
+def household_split(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.get_household_for_user(request.user, pk, Cap.EDIT_REGISTRY)
+    buildings = place_selectors.building_list(user=request.user, node=household.grid)
+    form = forms.SplitForm(request.POST or None, household=household, buildings=buildings)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        new = run_service(
+            form,
+            lambda: services.household_split(
+                actor=request.user,
+                household=household,
+                persons=list(d["persons"]),
+                building=d["building"],
+                unit=d["unit"],
+                room=d["room"],
+                address=d["address"],
+                occurred_on=d["occurred_on"],
+            ),
+        )
+        if new is not None:
+            messages.success(request, _("New household registered."))
+            return redirect("registry:household-detail", pk=new.pk)
+    return render(
+        request,
+        "registry/form.html",
+        {
+            "form": form,
+            "title": _("Split household"),
+            "subtitle": household.label,
+            "back": reverse("registry:household-detail", args=[household.pk]),
+        },
+    )
+
+
+@login_required
+def household_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.get_household_for_user(request.user, pk, Cap.EDIT_REGISTRY)
+    form = forms.MergeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            target = selectors.get_household_for_user(request.user, d["target"], Cap.EDIT_REGISTRY)
+        except Http404:
+            form.add_error("target", _("No such household in your grids."))
+        else:
+            merged = run_service(
+                form,
+                lambda: services.household_merge(
+                    actor=request.user,
+                    source=household,
+                    target=target,
+                    occurred_on=d["occurred_on"],
+                ),
+            )
+            if merged is not None:
+                messages.success(request, _("Households merged."))
+                return redirect("registry:household-detail", pk=merged.pk)
+    return render(
+        request,
+        "registry/form.html",
+        {
+            "form": form,
+            "title": _("Merge household"),
+            "subtitle": household.label,
+            "back": reverse("registry:household-detail", args=[household.pk]),
+        },
+    )
+
+
+# --- persons ----------------------------------------------------------------------------
+
+
+def _person_page(request: HttpRequest, person: Person, revealed: dict[str, str]) -> HttpResponse:
+    caps = selectors.caps_for_person(request.user, person)
+    sensitive = Cap.VIEW_SENSITIVE in caps
+    full = Cap.VIEW_FULL_RECORD in caps
+    return render(
+        request,
+        "registry/person_detail.html",
+        {
+            "person": person,
+            "full": full,
+            "can_edit": Cap.EDIT_REGISTRY in caps,
+            "can_reveal": Cap.REVEAL_PII in caps,
+            "categories": selectors.person_categories(person=person, include_sensitive=sensitive)
+            if full
+            else [],
+            "timeline": person_timeline(person_id=person.pk, include_sensitive=sensitive)
+            if full
+            else [],
+            "revealed": revealed,
+            "breadcrumbs": [
+                *_crumbs(request.user, person.household),
+                {
+                    "name": person.household.label,
+                    "url": reverse("registry:household-detail", args=[person.household_id]),
+                },
+            ],
+        },
+    )
+
+
+@login_required
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = selectors.get_person_for_user(request.user, pk)
+    services.person_viewed(actor=request.user, person=person, ip=client_ip(request))
+    return _person_page(request, person, {})
+
+
+@login_required
+@require_POST
+def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one field unmasked in the response to this POST only: the value never goes
+    into a URL, a redirect or the session store, and the page is not cached."""
+    person = selectors.get_person_for_user(request.user, pk)
+    field = request.POST.get("field", "")
+    try:
+        value = services.person_reveal(
+            actor=request.user, person=person, field=field, ip=client_ip(request)
+        )
+    except DomainError as err:
+        messages.error(request, str(err.message))
+        return redirect("registry:person-detail", pk=person.pk)
+    return _person_page(request, person, {field: value})
+
+
+@login_required
+def person_add(request: HttpRequest, household_pk: int) -> HttpResponse:
+    household = selectors.get_household_for_user(request.user, household_pk, Cap.EDIT_REGISTRY)
+    form = forms.AddPersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = dict(form.cleaned_data)
+        reason, occurred_on = d.pop("reason"), d.pop("occurred_on")
+        person = run_service(
+            form,
+            lambda: services.person_add(
+                actor=request.user, household=household, reason=reason, occurred_on=occurred_on, **d
+            ),
+        )
+        if person is not None:
+            messages.success(request, _("%(name)s added.") % {"name": person.name})
+            return redirect("registry:household-detail", pk=household.pk)
+    return render(
+        request,
+        "registry/form.html",
+        {
+            "form": form,
+            "title": _("Add a person"),
+            "subtitle": household.label,
+            "back": reverse("registry:household-detail", args=[household.pk]),
+        },
+    )
+
+
+@login_required
+def person_birth(request: HttpRequest, household_pk: int) -> HttpResponse:
+    household = selectors.get_household_for_user(request.user, household_pk, Cap.EDIT_REGISTRY)
+    form = forms.BirthForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = run_service(
+            form,
+            lambda: services.person_add(
+                actor=request.user,
+                household=household,
+                reason="born",
+                registered_address="",
+                lives_at_registered_address=True,
+                **form.cleaned_data,
+            ),
+        )
+        if person is not None:
+            messages.success(request, _("Birth of %(name)s recorded.") % {"name": person.name})
+            return redirect("registry:household-detail", pk=household.pk)
+    return render(
+        request,
+        "registry/form.html",
+        {
+            "form": form,
+            "title": _("Record a birth"),
+            "subtitle": household.label,
+            "back": reverse("registry:household-detail", args=[household.pk]),
+        },
+    )
+
+
+@login_required
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = selectors.get_person_for_user(request.user, pk, Cap.EDIT_REGISTRY)
+    initial = {f: getattr(person, f) for f in services.PERSON_FIELDS if f != "id_number"}
+    initial["phone"] = ""  # never put the full number into the page
+    form = forms.PersonEditForm(request.POST or None, initial=initial)
+    form.fields["phone"].help_text = _("On record: %(phone)s. Leave empty to keep it.") % {
+        "phone": person.phone_masked or "—"
+    }
+    if request.method == "POST" and form.is_valid():
+        d = dict(form.cleaned_data)
+        if not d["phone"]:
+            d.pop("phone")
+        if (
+            run_service(
+                form, lambda: services.person_update(actor=request.user, person=person, **d)
+            )
+            is not None
+        ):
+            messages.success(request, _("Saved."))
+            return redirect("registry:person-detail", pk=person.pk)
+    return render(
+        request,
+        "registry/form.html",
+        {
+            "form": form,
+            "title": _("Edit person"),
+            "subtitle": person.name,
+            "back": reverse("registry:person-detail", args=[person.pk]),
+        },
+    )
+
+
+def _person_action(request, pk, form_class, title, call, done_message):
+    person = selectors.get_person_for_user(request.user, pk, Cap.EDIT_REGISTRY)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if run_service(form, lambda: call(person, form.cleaned_data)) is not None:
+            messages.success(request, done_message)
+            return redirect("registry:person-detail", pk=person.pk)
+    return render(
+        request,
+        "registry/form.html",
+        {
+            "form": form,
+            "title": title,
+            "subtitle": person.name,
+            "back": reverse("registry:person-detail", args=[person.pk]),
+        },
+    )
+
+
+@login_required
+def person_move_out(request: HttpRequest, pk: int) -> HttpResponse:
+    return _person_action(
+        request,
+        pk,
+        forms.MoveOutForm,
+        _("Record a move out"),
+        lambda p, d: services.person_move_out(
+            actor=request.user,
+            person=p,
+            occurred_on=d["occurred_on"],
+            destination=d["destination"],
+        ),
+        _("Move out recorded."),
+    )
+
+
+@login_required
+def person_death(request: HttpRequest, pk: int) -> HttpResponse:
+    return _person_action(
+        request,
+        pk,
+        forms.DatedForm,
+        _("Record a death"),
+        lambda p, d: services.person_record_death(
+            actor=request.user, person=p, occurred_on=d["occurred_on"]
+        ),
+        _("Death recorded."),
+    )
+
+
+@login_required
+def person_move(request: HttpRequest, pk: int) -> HttpResponse:
+    def move(person: Person, d: dict) -> Person:
+        try:
+            target = selectors.get_household_for_user(
+                request.user, d["to_household"], Cap.EDIT_REGISTRY
+            )
+        except Http404:
+            raise DomainError(_("No such household in your grids."), field="to_household") from None
+        return services.person_move(
+            actor=request.user,
+            person=person,
+            to_household=target,
+            occurred_on=d["occurred_on"],
+            relation=d["relation"],
+        )
+
+    return _person_action(
+        request, pk, forms.MoveForm, _("Move to another household"), move, _("Move recorded.")
+    )
+
+
+@login_required
+def category_add(request: HttpRequest, pk: int) -> HttpResponse:
+    person = selectors.get_person_for_user(request.user, pk, Cap.EDIT_REGISTRY)
+    caps = selectors.caps_for_person(request.user, person)
+    categories = selectors.categories_for(
+        community_id=person.community_id, include_sensitive=Cap.VIEW_SENSITIVE in caps
+    )
+    form = forms.CategoryAddForm(request.POST or None, categories=categories)
+    if request.method == "POST" and form.is_valid():
+        if (
+            run_service(
+                form,
+                lambda: services.category_add(
+                    actor=request.user, person=person, **form.cleaned_data
+                ),
+            )
+            is not None
+        ):
+            messages.success(request, _("Category added."))
+            return redirect("registry:person-detail", pk=person.pk)
+    return render(
+        request,
+        "registry/form.html",
+        {
+            "form": form,
+            "title": _("Add a category"),
+            "subtitle": person.name,
+            "back": reverse("registry:person-detail", args=[person.pk]),
+        },
+    )
+
+
+@login_required
+def category_end(request: HttpRequest, pk: int) -> HttpResponse:
+    pc = selectors.get_person_category_for_user(request.user, pk, Cap.EDIT_REGISTRY)
+    form = forms.CategoryEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if (
+            run_service(
+                form,
+                lambda: services.category_end(
+                    actor=request.user, person_category=pc, valid_to=form.cleaned_data["valid_to"]
+                ),
+            )
+            is not None
+        ):
+            messages.success(request, _("Category ended."))
+            return redirect("registry:person-detail", pk=pc.person_id)
+    return render(
+        request,
+        "registry/form.html",
+        {
+            "form": form,
+            "title": _("End a category"),
+            "subtitle": f"{pc.person.name} · {pc.category.display_name}",
+            "back": reverse("registry:person-detail", args=[pc.person_id]),
+        },
+    )
+
+
+# --- search -----------------------------------------------------------------------------
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "")
+    error = ""
+    try:
+        result = selectors.search(user=request.user, q=q)
+    except DomainError as err:
+        result, error = selectors.SearchResult([], [], "empty"), str(err.message)
+    if result.kind in ("id_number", "phone"):
+        services.exact_lookup_logged(actor=request.user, kind=result.kind, ip=client_ip(request))
+    return render(
+        request,
+        "registry/search.html",
+        {
+            "q": q,
+            "result": result,
+            "error": error,
+        },
+    )
