@@ -20,6 +20,7 @@ class IdleTimeoutMiddleware:
             last = request.session.get("last_seen", now)
             if now - last > settings.BANYAN_IDLE_TIMEOUT_SECONDS:
                 logout(request)
-            else:
+            elif now - last >= 60 or "last_seen" not in request.session:
+                # A minute's precision is enough and spares a session write per request.
                 request.session["last_seen"] = now
         return self.get_response(request)

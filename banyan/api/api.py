@@ -34,7 +34,10 @@ from .schemas import ErrorOut, TokenIn, TokenOut
 log = logging.getLogger("banyan.api")
 
 # Ninja's own templates, loaded from its package whether or not it is an installed app.
-_NINJA_TEMPLATES = Engine(dirs=[str(Path(ninja.__file__).parent / "templates")])
+_NINJA_TEMPLATES = Engine(
+    dirs=[str(Path(ninja.__file__).parent / "templates")],
+    libraries={"static": "django.templatetags.static"},
+)
 
 
 class LocalSwagger(Swagger):

@@ -27,7 +27,7 @@ class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> AbstractBaseUser | None:
         user = token_authenticate(token.strip())
         if user is not None:
-            request.user = user
+            request.user = user  # type: ignore[assignment]
         return user
 
 

@@ -34,9 +34,10 @@ def node_list(
 ) -> QuerySet[Node]:
     """Nodes inside the user's subtrees (their own post nodes and everything below)."""
     scope = get_scope(user)
+    paths = sorted({p for a in scope.areas if set(PLACE_CAPS) & a.caps for p in a.paths})
     cond = Q(pk__in=[])
-    for cap in PLACE_CAPS:
-        cond |= scope.node_q(cap)
+    for path in paths:
+        cond |= Q(path__startswith=path)
     qs = Node.objects.filter(cond)
     if parent is not None:
         qs = qs.filter(parent=parent)
@@ -55,10 +56,10 @@ def get_node_for_user(user: User, pk: int) -> Node:
     return node
 
 
-def node_ancestors(node: Node, *, user: User) -> list[Node]:
-    """Breadcrumbs: the ancestors the user may open (the post's own node and below)."""
-    visible = node_list(user=user).filter(pk__in=node.ancestor_ids)
-    return sorted(visible, key=lambda n: n.depth)
+def node_chain(node: Node, *, user: User, include_self: bool = True) -> list[Node]:
+    """Breadcrumbs in one query: the node's ancestors (and itself) that the user may open."""
+    ids = [*node.ancestor_ids, node.pk] if include_self else node.ancestor_ids
+    return sorted(node_list(user=user).filter(pk__in=ids), key=lambda n: n.depth)
 
 
 def node_children(*, user: User, node: Node) -> list[Node]:

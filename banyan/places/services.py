@@ -189,7 +189,7 @@ def compound_create(
         lat=lat,
         lng=lng,
     )
-    compound = Compound.objects.create(community_id=grid.community_id, grid=grid, **values)
+    compound = Compound.objects.create(community_id=_community_id(grid), grid=grid, **values)
     record(
         actor=actor,
         community=grid.community,  # type: ignore[arg-type]

@@ -19,9 +19,12 @@ from . import selectors
 HOUSEHOLDS_PER_PAGE = 50
 
 
-def _crumbs(user, node: Node) -> list[dict]:
-    chain = [*selectors.node_ancestors(node, user=user), node]
-    return [{"name": n.name, "url": reverse("places:node-detail", args=[n.pk])} for n in chain]
+def crumbs(user, node: Node) -> list[dict]:
+    """Links to the node and its ancestors, as far up as the user may go."""
+    return [
+        {"name": n.name, "url": reverse("places:node-detail", args=[n.pk])}
+        for n in selectors.node_chain(node, user=user)
+    ]
 
 
 @login_required
@@ -46,7 +49,7 @@ def node_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict = {
         "node": node,
         "children": [(c, counts.get(c.pk, {})) for c in children],
-        "breadcrumbs": _crumbs(request.user, node)[:-1],
+        "breadcrumbs": crumbs(request.user, node)[:-1],
         "categories": registry_selectors.category_counts(user=request.user, node=node),
         "totals": registry_selectors.node_counts(user=request.user, nodes=[node]).get(node.pk, {}),
     }
@@ -64,14 +67,14 @@ def node_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def compound_detail(request: HttpRequest, pk: int) -> HttpResponse:
     compound = selectors.get_compound_for_user(request.user, pk)
     buildings = list(selectors.building_list(user=request.user, compound=compound))
-    grid = compound.grid
-    crumbs = []
-    if selectors.node_list(user=request.user).filter(pk=grid.pk).exists():
-        crumbs = _crumbs(request.user, grid)
     return render(
         request,
         "places/compound_detail.html",
-        {"compound": compound, "buildings": buildings, "breadcrumbs": crumbs},
+        {
+            "compound": compound,
+            "buildings": buildings,
+            "breadcrumbs": crumbs(request.user, compound.grid),
+        },
     )
 
 
@@ -81,10 +84,8 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
     households = registry_selectors.household_list(user=request.user, building_id=building.pk)
     page = Paginator(households, HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
     counts = registry_selectors.household_member_counts(list(page.object_list))
-    crumbs = []
-    if selectors.node_list(user=request.user).filter(pk=building.grid_id).exists():
-        crumbs = _crumbs(request.user, building.grid)
-    crumbs.append(
+    trail = crumbs(request.user, building.grid)
+    trail.append(
         {
             "name": building.compound.name,
             "url": reverse("places:compound-detail", args=[building.compound_id]),
@@ -97,7 +98,7 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "building": building,
             "page": page,
             "rows": [(h, counts.get(h.pk, 0)) for h in page.object_list],
-            "breadcrumbs": crumbs,
+            "breadcrumbs": trail,
             "can_edit": Cap.EDIT_REGISTRY
             in get_scope(request.user).caps_at(
                 community_id=building.community_id,

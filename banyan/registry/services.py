@@ -171,17 +171,17 @@ def household_create(
     occurred_on: dt.date | None = None,
 ) -> Household:
     """Register a household in a room of a building, or at a free address in the grid."""
-    place = _place(grid, building, unit, room, address)
+    if grid.community_id is None or grid.kind != NodeKind.GRID_L2:
+        raise ValidationFailed(_("A household belongs to a second-level grid."), field="grid")
     _require(
         actor,
         Cap.EDIT_REGISTRY,
-        community_id=grid.community_id or 0,
+        community_id=grid.community_id,
         grid_id=grid.pk,
         building_id=building.pk if building else None,
     )
+    place = _place(grid, building, unit, room, address)
     _ensure_room_free(place)
-    if grid.community_id is None:
-        raise ValidationFailed(_("A household belongs to a second-level grid."), field="grid")
     household = Household.objects.create(
         community_id=grid.community_id,
         situation_note=_clean_text(situation_note, "situation_note", max_length=2000),

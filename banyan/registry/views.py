@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from banyan.accounts.roles import Cap
+from banyan.accounts.scope import get_scope
 from banyan.common.errors import DomainError
 from banyan.common.forms import client_ip, run_service
 from banyan.places import selectors as place_selectors
+from banyan.places.views import crumbs as place_crumbs
 from banyan.timeline.selectors import household_timeline, person_timeline
 
 from . import forms, selectors, services
@@ -22,26 +24,15 @@ from .models import Household, Person
 
 
 def _crumbs(user, household: Household) -> list[dict]:
-    crumbs: list[dict] = []
-    visible = {
-        n.pk: n
-        for n in place_selectors.node_list(user=user).filter(
-            pk__in=[*household.grid.ancestor_ids, household.grid_id]
-        )
-    }
-    for pk in [*household.grid.ancestor_ids, household.grid_id]:
-        if pk in visible:
-            crumbs.append(
-                {"name": visible[pk].name, "url": reverse("places:node-detail", args=[pk])}
-            )
+    trail = place_crumbs(user, household.grid)
     if household.building_id:
-        crumbs.append(
+        trail.append(
             {
                 "name": str(household.building),
                 "url": reverse("places:building-detail", args=[household.building_id]),
             }
         )
-    return crumbs
+    return trail
 
 
 def _require(caps: frozenset[str], cap: str) -> None:
@@ -88,6 +79,14 @@ def household_create(request: HttpRequest) -> HttpResponse:
         grid = place_selectors.get_node_for_user(request.user, int(request.GET["grid"]))
     if grid is None:
         raise Http404
+    _require(
+        get_scope(request.user).caps_at(
+            community_id=grid.community_id or 0,
+            grid_id=grid.pk,
+            building_id=building.pk if building else None,
+        ),
+        Cap.EDIT_REGISTRY,
+    )
     buildings = place_selectors.building_list(user=request.user, node=grid)
     form = forms.HouseholdCreateForm(
         request.POST or None, buildings=buildings, initial={"building": building}

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("BANYAN_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+(VAR_DIR / "static").mkdir(exist_ok=True)
 
 # The development keys are public on purpose: production.py refuses to start with them.
 DEV_SECRET_KEY = "banyan-development-secret-key-not-for-production"
@@ -31,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "ninja",
     "banyan.common",
     "banyan.places",
     "banyan.accounts",

@@ -25,6 +25,7 @@ VERBS = {
     "category_added": _("%(name)s: category %(category)s from %(valid_from)s"),
     "category_ended": _("%(name)s: category %(category)s ended on %(valid_to)s"),
     "building_head_set": _("%(name)s became building head of %(building)s"),
+    "user_created": _("Account %(username)s created for %(user)s"),
     "post_granted": _("Post granted: %(role)s at %(node)s to %(user)s"),
     "post_revoked": _("Post revoked: %(role)s at %(node)s from %(user)s"),
     "facility_created": _("Facility %(name)s added"),

@@ -176,9 +176,11 @@ def test_the_grant_form_offers_only_nodes_and_buildings_in_scope(client, world):
     ],
 )
 def test_it_rejects_bad_grant_input_naming_the_field(client, world, overrides, field):
-    for key, value in overrides.items():
-        if isinstance(value, str) and hasattr(world, value):
-            overrides[key] = getattr(world, value).pk
+    # Names of world objects stand for their ids (the ids differ from test to test).
+    overrides = {
+        key: getattr(world, value).pk if hasattr(world, value) else value
+        for key, value in overrides.items()
+    }
     client.force_login(world.alice)
     before = _counts()
     response = client.post(reverse(GRANT), _grant_data(world, **overrides))

@@ -213,7 +213,7 @@ def update_facility(request: HttpRequest, id: int, payload: FacilityPatch) -> An
         )
     else:
         compound = facility.compound
-    values = {
+    values: dict[str, Any] = {
         "node": node or facility.node,
         "compound": compound,
         "kind": facility.kind,

@@ -1,0 +1,312 @@
+"""Registry screens as bob (grid 1-1), charlie (grid 2-1), dave (building head) see them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from banyan.accounts.models import AccessLog
+from banyan.common.idnumber import make_id_number
+from banyan.registry import services
+from banyan.registry.models import Category, Household, Person, PersonCategory
+from banyan.timeline.models import Event
+
+ID = make_id_number("530802", dt.date(1950, 3, 14), 248)  # even: female, as the world's person
+
+
+@pytest.fixture
+def rich(world):
+    """Give bob's resident an ID number, a phone and a sensitive category."""
+    p = world.person_1_1
+    services.person_update(actor=world.alice, person=p, id_number=ID, phone="13987654321")
+    services.category_add(
+        actor=world.alice,
+        person=p,
+        category=Category.objects.get(code="dibao"),
+        valid_from=dt.date(2024, 1, 1),
+        valid_to=dt.date.today() + dt.timedelta(days=300),
+    )
+    services.category_add(
+        actor=world.alice,
+        person=p,
+        category=Category.objects.get(code="empty_nest"),
+        valid_from=dt.date(2020, 1, 1),
+    )
+    return world
+
+
+def page(client, user, name, *args, **kwargs):
+    client.force_login(user)
+    return client.get(reverse(name, args=args), **kwargs)
+
+
+def test_household_page_shows_members_and_timeline(client, rich):
+    r = page(client, rich.bob, "registry:household-detail", rich.household_1_1.pk)
+    body = r.content.decode()
+    assert r.status_code == 200
+    assert "张桂英" in body and "低保" in body and "空巢老人" in body
+    assert 'id="timeline"' in body
+    assert r["Cache-Control"] == "no-store"
+
+
+def test_person_page_masks_id_and_phone_and_logs_the_view(client, rich):
+    r = page(client, rich.bob, "registry:person-detail", rich.person_1_1.pk)
+    body = r.content.decode()
+    assert ID not in body and "13987654321" not in body
+    assert ID[:4] + "*" * 12 + ID[-2:] in body and "139****4321" in body
+    assert AccessLog.objects.filter(user=rich.bob, action="view_person").count() == 1
+
+
+def test_reveal_shows_the_number_once_and_logs_it(client, rich):
+    client.force_login(rich.bob)
+    url = reverse("registry:person-reveal", args=[rich.person_1_1.pk])
+    r = client.post(url, {"field": "id_number"})
+    assert r.status_code == 200 and ID in r.content.decode()
+    assert AccessLog.objects.filter(user=rich.bob, action="reveal_id_number").count() == 1
+    again = client.get(reverse("registry:person-detail", args=[rich.person_1_1.pk]))
+    assert ID not in again.content.decode()
+
+
+def test_reveal_is_post_only(client, rich):
+    client.force_login(rich.bob)
+    r = client.get(reverse("registry:person-reveal", args=[rich.person_1_1.pk]))
+    assert r.status_code == 405
+
+
+def test_building_head_sees_names_but_no_personal_details(client, rich):
+    r = page(client, rich.dave, "registry:household-detail", rich.household_1_1.pk)
+    body = r.content.decode()
+    assert r.status_code == 200 and "张桂英" in body
+    assert "低保" not in body and "空巢老人" not in body and 'id="timeline"' not in body
+    r = page(client, rich.dave, "registry:person-detail", rich.person_1_1.pk)
+    body = r.content.decode()
+    assert "1950-03-14" not in body and ID[:4] not in body and "4321" not in body
+    assert "Show" not in body and "显示" not in body
+
+
+def test_building_head_cannot_open_another_building(client, rich):
+    r = page(client, rich.dave, "registry:household-detail", rich.household_2_1.pk)
+    assert r.status_code == 404
+
+
+def test_branch_secretary_does_not_see_sensitive_categories(client, rich):
+    from banyan.accounts.tests.factories import make_post, make_user
+
+    sec = make_user("branchsec")
+    make_post(sec, "branch_secretary", rich.l1_1)
+    body = page(client, sec, "registry:household-detail", rich.household_1_1.pk).content.decode()
+    assert "空巢老人" in body and "低保" not in body
+
+
+def test_grid_manager_adds_a_newborn(client, world):
+    client.force_login(world.bob)
+    born = dt.date.today() - dt.timedelta(days=2)
+    r = client.post(
+        reverse("registry:person-birth", args=[world.household_1_1.pk]),
+        {
+            "name": "张小满",
+            "gender": "F",
+            "birth_date": born.isoformat(),
+            "relation": "grandchild",
+            "residence_type": "registered",
+        },
+    )
+    assert r.status_code == 302
+    baby = Person.objects.get(name="张小满")
+    assert baby.household == world.household_1_1 and baby.birth_date == born
+    timeline = client.get(reverse("registry:household-detail", args=[world.household_1_1.pk]))
+    assert "张小满" in timeline.content.decode()
+    assert Event.objects.get(verb="person_born").occurred_on == born
+
+
+FORMS = [
+    # (url name, object attr, bad post data, field expected to carry the error)
+    (
+        "registry:person-add",
+        "household_1_1",
+        {
+            "reason": "moved_in",
+            "name": "吴刚",
+            "gender": "M",
+            "birth_date": "1990-01-01",
+            "id_number": "530802199001011230",
+            "relation": "child",
+            "residence_type": "floating",
+        },
+        "id_number",
+    ),
+    (
+        "registry:person-birth",
+        "household_1_1",
+        {
+            "name": "",
+            "gender": "M",
+            "birth_date": "2026-01-01",
+            "relation": "child",
+            "residence_type": "registered",
+        },
+        "name",
+    ),
+    (
+        "registry:person-edit",
+        "person_1_1",
+        {
+            "name": "张桂英",
+            "gender": "F",
+            "birth_date": "1950-03-14",
+            "phone": "2345",
+            "relation": "head",
+            "residence_type": "registered",
+        },
+        "phone",
+    ),
+    (
+        "registry:household-create?building",
+        "building_1_1",
+        {"building": "", "unit": "1", "room": "", "address": ""},
+        "address",
+    ),
+    ("registry:household-edit", "household_1_1", {"unit": "1", "room": ""}, "room"),
+    (
+        "registry:person-move",
+        "person_1_1",
+        {"occurred_on": "2025-01-01", "to_household": "999999", "relation": "child"},
+        "to_household",
+    ),
+    ("registry:person-move-out", "person_1_1", {"occurred_on": "2999-01-01"}, "occurred_on"),
+    ("registry:person-death", "person_1_1", {"occurred_on": "not a date"}, "occurred_on"),
+    (
+        "registry:category-add",
+        "person_1_1",
+        {"category": "", "valid_from": "2024-01-01"},
+        "category",
+    ),
+    (
+        "registry:household-split",
+        "household_1_1",
+        {"occurred_on": "2025-01-01", "room": "1"},
+        "persons",
+    ),
+    (
+        "registry:household-merge",
+        "household_1_1",
+        {"occurred_on": "2025-01-01", "target": "999999"},
+        "target",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "attr", "data", "field"), FORMS)
+def test_bad_input_on_every_form_names_the_field_and_writes_nothing(
+    client, world, name, attr, data, field
+):
+    client.force_login(world.bob)
+    obj = getattr(world, attr)
+    if "?" in name:
+        name, param = name.split("?")
+        url = reverse(name) + f"?{param}={obj.pk}"
+    else:
+        url = reverse(name, args=[obj.pk])
+    counts = (
+        Person.objects.count(),
+        Household.objects.count(),
+        Event.objects.count(),
+        PersonCategory.objects.count(),
+    )
+    r = client.post(url, data)
+    assert r.status_code == 200, r.status_code
+    form = r.context["form"]
+    assert field in form.errors, form.errors
+    assert counts == (
+        Person.objects.count(),
+        Household.objects.count(),
+        Event.objects.count(),
+        PersonCategory.objects.count(),
+    )
+
+
+def test_category_end_rejects_a_date_before_the_start(client, rich):
+    client.force_login(rich.bob)
+    pc = PersonCategory.objects.get(category__code="empty_nest")
+    r = client.post(reverse("registry:category-end", args=[pc.pk]), {"valid_to": "2019-01-01"})
+    assert "valid_to" in r.context["form"].errors
+    pc.refresh_from_db()
+    assert pc.valid_to is None
+
+
+def test_a_form_pointing_outside_the_scope_is_rejected(client, world):
+    client.force_login(world.bob)
+    r = client.post(
+        reverse("registry:person-move", args=[world.person_1_1.pk]),
+        {
+            "occurred_on": "2025-01-01",
+            "to_household": str(world.household_2_1.pk),
+            "relation": "child",
+        },
+    )
+    assert "to_household" in r.context["form"].errors
+    world.person_1_1.refresh_from_db()
+    assert world.person_1_1.household == world.household_1_1
+
+
+def test_search_by_name_exact_phone_and_id(client, rich):
+    client.force_login(rich.bob)
+    for q in ("桂英", "139 8765 4321", ID.lower()):
+        r = client.get(reverse("registry:search"), {"q": q})
+        assert [p.pk for p in r.context["result"].persons] == [rich.person_1_1.pk], q
+    assert AccessLog.objects.filter(action__in=["lookup_phone", "lookup_id_number"]).count() == 2
+
+
+def test_search_never_reaches_outside_the_scope(client, rich):
+    client.force_login(rich.charlie)
+    for q in ("桂英", "13987654321", ID):
+        r = client.get(reverse("registry:search"), {"q": q})
+        assert r.context["result"].persons == [], q
+
+
+def test_a_malformed_id_number_search_says_why(client, rich):
+    client.force_login(rich.bob)
+    r = client.get(reverse("registry:search"), {"q": "530802195003142481"})
+    assert r.context["error"]
+
+
+def test_household_page_query_count_does_not_grow_with_members(
+    client, world, django_assert_max_num_queries
+):
+    for i in range(12):
+        services.person_add(
+            actor=world.bob,
+            household=world.household_1_1,
+            name=f"成员{i}",
+            gender="M",
+            birth_date=dt.date(2000, 1, 1),
+            relation="child",
+            residence_type="registered",
+        )
+    client.force_login(world.bob)
+    with django_assert_max_num_queries(16):
+        client.get(reverse("registry:household-detail", args=[world.household_1_1.pk]))
+
+
+def test_building_page_query_count_is_bounded(client, world, django_assert_max_num_queries):
+    for room in range(201, 241):
+        services.household_create(
+            actor=world.bob,
+            grid=world.l2_1_1,
+            building=world.building_1_1,
+            unit="2",
+            room=str(room),
+        )
+    client.force_login(world.bob)
+    with django_assert_max_num_queries(14):
+        r = client.get(reverse("places:building-detail", args=[world.building_1_1.pk]))
+    assert r.status_code == 200
+
+
+def test_english_is_available(client, world):
+    client.force_login(world.bob)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    r = client.get(reverse("registry:household-detail", args=[world.household_1_1.pk]))
+    assert "Members" in r.content.decode()

@@ -1,0 +1,237 @@
+"""SECURITY.md 1–4, walked over every URL pattern.
+
+Each route must be either public (an explicit allow-list) or scope-tested here:
+routes that load an object are requested by outsiders — charlie (a sibling grid),
+mallory (another community) and eve (no post) — with bob's objects, and must
+answer 404; routes without an object name the test that covers their scope.
+A new route that is in neither list fails `test_every_route_is_public_or_scope_tested`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from types import SimpleNamespace
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from banyan.accounts.tokens import token_issue
+from banyan.places.models import Facility, FacilityKind
+from banyan.registry.models import Category, PersonCategory
+from banyan.registry.services import category_add
+
+# Pages anyone may open, or whose own access control is not the scope mechanism.
+PUBLIC = {
+    "accounts:login",
+    "accounts:logout",  # POST only; signs the caller out
+    "set_language",
+    "api-v1:openapi-json",
+    "api-v1:openapi-view",
+    "api-v1:api-root",
+    "api-v1:issue_token",
+    "api-v1:revoke_token",  # acts on the caller's own token only
+}
+PUBLIC_NAMESPACES = {"admin"}  # Django admin: staff-only reference data, its own permissions
+
+# Routes without an object in the URL, and the test that proves their scope.
+SCOPED_ELSEWHERE = {
+    "home": "banyan.places.tests.test_views_places::test_home_sends_each_post_to_its_work",
+    "registry:search": "banyan.registry.tests.test_views_registry"
+    "::test_search_never_reaches_outside_the_scope",
+    "registry:household-create": "banyan.places.tests.test_views_places"
+    "::test_household_create_outside_scope_is_404",
+    "accounts:posts": "banyan.accounts.tests.test_views_accounts::test_bob_sees_only_his_own_posts",
+    "accounts:post-grant": "banyan.accounts.tests.test_views_accounts"
+    "::test_non_admins_get_404_on_every_management_page",
+    "accounts:user-create": "banyan.accounts.tests.test_views_accounts"
+    "::test_non_admins_get_404_on_every_management_page",
+    "accounts:access-log": "banyan.accounts.tests.test_views_accounts"
+    "::test_the_access_log_lists_only_alices_community",
+}
+
+# Web routes with an object: which of bob's objects to ask for.
+WEB_OBJECTS = {
+    "places:node-detail": "l2_1_1",
+    "places:compound-detail": "compound_1_1",
+    "places:building-detail": "building_1_1",
+    "registry:household-detail": "household_1_1",
+    "registry:household-edit": "household_1_1",
+    "registry:household-verify": "household_1_1",
+    "registry:household-split": "household_1_1",
+    "registry:household-merge": "household_1_1",
+    "registry:person-add": "household_1_1",
+    "registry:person-birth": "household_1_1",
+    "registry:person-detail": "person_1_1",
+    "registry:person-edit": "person_1_1",
+    "registry:person-reveal": "person_1_1",
+    "registry:person-move": "person_1_1",
+    "registry:person-move-out": "person_1_1",
+    "registry:person-death": "person_1_1",
+    "registry:category-add": "person_1_1",
+    "registry:category-end": "person_category",
+    "accounts:post-revoke": "bob_post",
+}
+
+# API routes: the first path segment says which of bob's objects fills {id}.
+API_OBJECTS = {
+    "nodes": "l2_1_1",
+    "compounds": "compound_1_1",
+    "buildings": "building_1_1",
+    "households": "household_1_1",
+    "persons": "person_1_1",
+    "facilities": "facility",
+}
+API_BODIES = {
+    "reveal": {"field": "phone"},
+    "head": {"person": None},  # filled with bob's person
+}
+
+
+def routes() -> list[tuple[str, str, URLPattern]]:
+    def walk(patterns, prefix: str, namespace: str):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = ":".join(filter(None, [namespace, p.namespace or ""]))
+                yield from walk(p.url_patterns, prefix + str(p.pattern), ns)
+            else:
+                name = ":".join(filter(None, [namespace, p.name or ""]))
+                yield prefix + str(p.pattern), name, p
+
+    return list(walk(get_resolver().url_patterns, "", ""))
+
+
+def _is_api(route: str) -> bool:
+    return route.startswith("api/")
+
+
+def test_every_route_is_public_or_scope_tested():
+    untested = []
+    for route, name, _p in routes():
+        if name in PUBLIC or name.split(":")[0] in PUBLIC_NAMESPACES:
+            continue
+        if _is_api(route):
+            segment = route.removeprefix("api/v1/").split("/")[0]
+            if segment in API_OBJECTS:
+                continue
+        elif name in WEB_OBJECTS or name in SCOPED_ELSEWHERE:
+            continue
+        untested.append(f"{route} ({name})")
+    assert untested == [], "routes neither public nor scope-tested: " + ", ".join(untested)
+
+
+@pytest.mark.parametrize("name", sorted(set(SCOPED_ELSEWHERE.values())))
+def test_the_named_scope_tests_exist(name):
+    module, func = name.split("::")
+    assert callable(getattr(importlib.import_module(module), func, None)), name
+
+
+@pytest.fixture
+def objects(world):
+    """bob's objects (grid 1-1), including the sub-records some routes act on."""
+    kind = FacilityKind.objects.first()
+    facility = Facility.objects.create(
+        community=world.community, node=world.l2_1_1, kind=kind, name="服务驿站"
+    )
+    pc = category_add(
+        actor=world.alice,
+        person=world.person_1_1,
+        category=Category.objects.get(code="retired", community=None),
+        valid_from=world.person_1_1.birth_date.replace(year=2010),
+    )
+    return SimpleNamespace(
+        **vars(world),
+        facility=facility,
+        person_category=PersonCategory.objects.get(pk=pc.pk),
+        bob_post=world.posts.bob,
+    )
+
+
+def _web_url(route: str, pk: int) -> str:
+    return "/" + re.sub(r"<int:\w+>", str(pk), route)
+
+
+OUTSIDERS = ["charlie", "mallory", "eve"]
+
+
+@pytest.mark.parametrize("outsider", OUTSIDERS)
+def test_outsiders_get_404_on_every_web_object_route(client, objects, outsider):
+    client.force_login(getattr(objects, outsider))
+    answers = {}
+    for route, name, _p in routes():
+        if name not in WEB_OBJECTS:
+            continue
+        url = _web_url(route, getattr(objects, WEB_OBJECTS[name]).pk)
+        get, post = client.get(url).status_code, client.post(url, {}).status_code
+        # A POST-only view may answer 405 to GET for any id: that confirms nothing.
+        if get not in (404, 405) or post != 404:
+            answers[name] = (get, post)
+    assert answers == {}
+    assert set(WEB_OBJECTS) <= {n for _r, n, _p in routes()}
+
+
+@pytest.mark.parametrize("outsider", OUTSIDERS)
+def test_outsiders_get_404_on_every_api_object_route(client, objects, outsider):
+    token = token_issue(user=getattr(objects, outsider))
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    answers = {}
+    seen = set()
+    for route, _name, _p in routes():
+        if not _is_api(route) or "<id>" not in route or route in seen:
+            continue
+        seen.add(route)
+        segment, *rest = route.removeprefix("api/v1/").split("/")
+        obj = getattr(objects, API_OBJECTS[segment])
+        url = "/" + route.replace("<id>", str(obj.pk))
+        body = dict(API_BODIES.get(rest[-1], {})) if len(rest) > 1 else {}
+        if "person" in body:
+            body["person"] = objects.person_1_1.pk
+        for method in ("get", "post", "patch", "put"):
+            if method == "get":
+                r = client.get(url, **auth)
+            else:
+                r = getattr(client, method)(
+                    url, data=json.dumps(body), content_type="application/json", **auth
+                )
+            if r.status_code not in (404, 405):
+                answers[f"{method.upper()} {url}"] = r.status_code
+    assert answers == {}
+    assert len(seen) >= 10
+
+
+@pytest.mark.parametrize("outsider", OUTSIDERS)
+def test_outsiders_never_see_bobs_objects_in_api_lists(client, objects, outsider):
+    token = token_issue(user=getattr(objects, outsider))
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    leaks = {}
+    for segment, attr in API_OBJECTS.items():
+        r = client.get(f"/api/v1/{segment}", {"limit": 500}, **auth)
+        assert r.status_code == 200, segment
+        ids = {item["id"] for item in r.json()["items"]}
+        if getattr(objects, attr).pk in ids:
+            leaks[segment] = getattr(objects, attr).pk
+    assert leaks == {}
+
+
+@pytest.mark.parametrize("param", ["node", "compound", "building", "household"])
+def test_api_filters_pointing_outside_the_scope_are_rejected(client, objects, param):
+    target = {
+        "node": objects.l2_1_1,
+        "compound": objects.compound_1_1,
+        "building": objects.building_1_1,
+        "household": objects.household_1_1,
+    }[param]
+    token = token_issue(user=objects.charlie)
+    r = client.get("/api/v1/persons", {param: target.pk}, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert r.status_code == 404
+
+
+def test_a_post_whose_node_is_gone_sees_nothing(client, world):
+    """A revoked (inactive) post grants nothing: the page that worked now answers 404."""
+    client.force_login(world.bob)
+    url = f"/registry/households/{world.household_1_1.pk}/"
+    assert client.get(url).status_code == 200
+    world.posts.bob.active = False
+    world.posts.bob.save(update_fields=["active"])
+    assert client.get(url).status_code == 404
