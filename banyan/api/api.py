@@ -10,16 +10,12 @@ in scope without the permission 403, outside the scope or missing 404.
 
 from __future__ import annotations
 
-import json
 import logging
-from pathlib import Path
 from typing import Any
 
-import ninja
 from django.contrib.auth import authenticate, user_logged_in
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.template import Engine, RequestContext
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Status
 from ninja.openapi.docs import Swagger
@@ -33,31 +29,6 @@ from .schemas import ErrorOut, TokenIn, TokenOut
 
 log = logging.getLogger("banyan.api")
 
-# Ninja's own templates, loaded from its package whether or not it is an installed app.
-_NINJA_TEMPLATES = Engine(
-    dirs=[str(Path(ninja.__file__).parent / "templates")],
-    libraries={"static": "django.templatetags.static"},
-)
-
-
-class LocalSwagger(Swagger):
-    """Swagger UI from ninja's bundled static files, never from a CDN (closed networks).
-
-    Ninja only serves its local template when "ninja" is in INSTALLED_APPS; that is also
-    what lets the static-files finders find the bundle, so add it there.
-    """
-
-    def render_page(self, request: HttpRequest, api: Any, **kwargs: Any) -> HttpResponse:
-        self.settings["url"] = self.get_openapi_url(api, kwargs)
-        context = {
-            "swagger_settings": json.dumps(self.settings, indent=1),
-            "api": api,
-            "add_csrf": True,
-        }
-        template = _NINJA_TEMPLATES.get_template("ninja/swagger.html")
-        return HttpResponse(template.render(RequestContext(request, context)))
-
-
 api = NinjaAPI(
     title="Banyan API",
     version="1",
@@ -68,7 +39,8 @@ api = NinjaAPI(
     ),
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
-    docs=LocalSwagger(),
+    # Served from ninja's bundled static files ("ninja" is an installed app), never a CDN.
+    docs=Swagger(),
     docs_url="/docs",
     auth=[BearerToken(), BrowserSession()],
 )

@@ -514,6 +514,8 @@ class _Planner:
         rng = self.rng
         floating = hh.floating
         residence = residence or (ResidenceType.FLOATING if floating else ResidenceType.REGISTERED)
+        if not dt.date(1900, 1, 1) < birth <= self.base:
+            raise AssertionError(f"planned a birth date out of range: {birth}")
         age = _age(birth, self.base)
         if region is None:
             region = (
@@ -593,8 +595,8 @@ class _Planner:
         return min(birth + dt.timedelta(days=shift), self.base - dt.timedelta(days=18 * 366))
 
     def child_birth(self, mother_birth: dt.date) -> dt.date:
-        lo = _years_after(mother_birth, 20)
         hi = min(_years_after(mother_birth, 40), self.base - dt.timedelta(days=20))
+        lo = min(_years_after(mother_birth, 20), hi - dt.timedelta(days=365))
         return _days(self.rng, lo, hi)
 
     # -- households ----------------------------------------------------------------------
@@ -784,8 +786,9 @@ class _Planner:
         else:
             kid_mother = self.spouse_birth(son_birth, True)
         for _ in range(rng.choice((1, 1, 2))):
+            hi = self.base - dt.timedelta(days=200)
             lo = max(_years_after(kid_mother, 20), self.base - dt.timedelta(days=int(15.5 * 365)))
-            birth = _days(rng, lo, self.base - dt.timedelta(days=200))
+            birth = _days(rng, min(lo, hi), hi)
             kid = self.person(
                 hh,
                 Relation.GRANDCHILD,

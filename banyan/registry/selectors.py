@@ -87,6 +87,38 @@ def household_member_counts(households: list[Household]) -> dict[int, int]:
     return {r["household_id"]: r["n"] for r in rows}
 
 
+def person_list(
+    *,
+    user: User,
+    node: Node | None = None,
+    compound_id: int | None = None,
+    building_id: int | None = None,
+    household_id: int | None = None,
+    q: str = "",
+    status: str | None = None,
+) -> QuerySet[Person]:
+    """Persons in the user's scope, optionally narrowed; narrowing never widens.
+
+    `status` None means every status (moved-out and deceased persons stay on record).
+    """
+    qs = get_scope(user).filter(
+        Person.objects.all(), Cap.VIEW_REGISTRY, building="household__building_id"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if node is not None:
+        qs = qs.filter(grid__path__startswith=node.path)
+    if compound_id is not None:
+        qs = qs.filter(household__building__compound_id=compound_id)
+    if building_id is not None:
+        qs = qs.filter(household__building_id=building_id)
+    if household_id is not None:
+        qs = qs.filter(household_id=household_id)
+    if q:
+        qs = qs.filter(name__icontains=q)
+    return qs.select_related("household").order_by("household_id", "id")
+
+
 def get_household_for_user(user: User, pk: int, cap: str = Cap.VIEW_REGISTRY) -> Household:
     """One household in the user's scope with `cap`, or Http404."""
     scope = get_scope(user)

@@ -8,20 +8,22 @@ from .models import Event
 
 
 def household_timeline(
-    *, household_id: int, include_sensitive: bool, limit: int = 100
+    *, household_id: int, include_sensitive: bool, limit: int | None = 100
 ) -> QuerySet[Event]:
     """Events linked to the household; the caller has already checked scope."""
     qs = Event.objects.filter(links__household_id=household_id)
     if not include_sensitive:
         qs = qs.filter(sensitive=False)
-    return qs.select_related("actor").distinct()[:limit]
+    qs = qs.select_related("actor").distinct()
+    return qs if limit is None else qs[:limit]
 
 
 def person_timeline(
-    *, person_id: int, include_sensitive: bool, limit: int = 100
+    *, person_id: int, include_sensitive: bool, limit: int | None = 100
 ) -> QuerySet[Event]:
     """Events linked to the person; the caller has already checked scope."""
     qs = Event.objects.filter(links__person_id=person_id)
     if not include_sensitive:
         qs = qs.filter(sensitive=False)
-    return qs.select_related("actor").distinct()[:limit]
+    qs = qs.select_related("actor").distinct()
+    return qs if limit is None else qs[:limit]

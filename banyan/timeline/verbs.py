@@ -32,6 +32,8 @@ VERBS = {
     "facility_updated": _("Facility %(name)s changed"),
     "compound_created": _("Compound %(name)s added"),
     "building_created": _("Building %(name)s added"),
+    "compound_updated": _("Compound %(name)s changed"),
+    "building_updated": _("Building %(name)s changed"),
 }
 
 SENSITIVE_VERBS = frozenset({"category_added", "category_ended"})

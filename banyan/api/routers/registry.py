@@ -47,7 +47,6 @@ from ..schemas import (
     RevealIn,
     RevealOut,
 )
-from ..selectors import person_list
 
 router = Router(tags=["registry"])
 
@@ -216,7 +215,7 @@ def household_events(request: HttpRequest, id: int, params: Query[PageParams]) -
     qs = household_timeline(
         household_id=household.pk,
         include_sensitive=Cap.VIEW_SENSITIVE in caps,
-        limit=None,  # type: ignore[arg-type]
+        limit=None,
     )
     items, count = page_of(qs, params)
     return page(items, count)
@@ -242,7 +241,7 @@ def list_persons(request: HttpRequest, filters: Query[PersonFilters]) -> Any:
         if filters.household is not None
         else None
     )
-    qs = person_list(
+    qs = selectors.person_list(
         user=user,
         node=node,
         compound_id=compound.pk if compound else None,
@@ -306,7 +305,7 @@ def person_events(request: HttpRequest, id: int, params: Query[PageParams]) -> A
     qs = person_timeline(
         person_id=person.pk,
         include_sensitive=Cap.VIEW_SENSITIVE in caps,
-        limit=None,  # type: ignore[arg-type]
+        limit=None,
     )
     items, count = page_of(qs, params)
     return page(items, count)

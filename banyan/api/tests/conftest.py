@@ -291,6 +291,22 @@ class ApiClient:
         return self.client.delete(API + path)
 
 
+def _fill(value: Any, ids: dict[str, int]) -> Any:
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return ids[value[1:-1]]
+    return value
+
+
+def call_endpoint(client: ApiClient, method: str, path: str, body: Any, ids: dict[str, int]) -> Any:
+    """Call one (method, path, body) of an ENDPOINTS list with "{name}" placeholders filled."""
+    path = path.format(**ids)
+    if method == "get":
+        return client.get(path)
+    return getattr(client, method)(path, _fill(body, ids))
+
+
 @pytest.fixture
 def as_user(tree: SimpleNamespace) -> Any:
     """as_user("bob") → an ApiClient with a fresh token for bob."""

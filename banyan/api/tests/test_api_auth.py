@@ -205,3 +205,20 @@ def test_api_code_loads_no_model_directly():
         if "tests" not in p.parts and p.name != "selectors.py" and ".objects." in p.read_text()
     ]
     assert offenders == []
+
+
+def test_every_object_endpoint_has_a_cross_scope_test(tree, anonymous):
+    """New endpoints that name an object must join the ENDPOINTS lists (charlie → 404)."""
+    from .test_api_places import ENDPOINTS_1_1 as PLACES
+    from .test_api_registry import ENDPOINTS_1_1 as REGISTRY
+
+    tested = {
+        (method, re.sub(r"\{\w+\}", "{id}", path.split("?")[0]))
+        for method, path, _body in PLACES + REGISTRY
+    }
+    schema = anonymous.get("/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        if "{id}" not in path:
+            continue
+        for method in operations:
+            assert (method, path.removeprefix(API)) in tested, (method, path)

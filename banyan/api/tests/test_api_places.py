@@ -7,6 +7,8 @@ import pytest
 from banyan.places.models import Building, Compound, Facility
 from banyan.timeline.models import Event, EventLink
 
+from .conftest import call_endpoint
+
 # Every places endpoint that names one of grid 1-1's objects, as (method, path, body).
 ENDPOINTS_1_1 = [
     ("get", "/nodes/{grid}", None),
@@ -40,21 +42,6 @@ def _ids(home, grid) -> dict[str, int]:
     }
 
 
-def _fill(value, ids: dict[str, int]):
-    if isinstance(value, dict):
-        return {k: _fill(v, ids) for k, v in value.items()}
-    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
-        return ids[value[1:-1]]
-    return value
-
-
-def _call(client, method: str, path: str, body, ids: dict[str, int]):
-    path = path.format(**ids)
-    if method == "get":
-        return client.get(path)
-    return getattr(client, method)(path, _fill(body, ids))
-
-
 def _nothing_written(before: tuple[int, int, int, int]) -> bool:
     counts = (
         Compound.objects.count(),
@@ -80,7 +67,7 @@ def _counts() -> tuple[int, int, int, int]:
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS_1_1)
 def test_charlie_gets_404_for_bobs_places(tree, as_user, method, path, body):
     before = _counts()
-    r = _call(as_user("charlie"), method, path, body, _ids(tree.home_1_1, tree.l2_1_1))
+    r = call_endpoint(as_user("charlie"), method, path, body, _ids(tree.home_1_1, tree.l2_1_1))
     assert r.status_code == 404, r.content
     assert r.json() == {"detail": "Not Found"}
     assert _nothing_written(before)
@@ -89,20 +76,20 @@ def test_charlie_gets_404_for_bobs_places(tree, as_user, method, path, body):
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS_1_1)
 def test_mallory_gets_404_for_alices_places(tree, as_user, method, path, body):
     before = _counts()
-    r = _call(as_user("mallory"), method, path, body, _ids(tree.home_1_1, tree.l2_1_1))
+    r = call_endpoint(as_user("mallory"), method, path, body, _ids(tree.home_1_1, tree.l2_1_1))
     assert r.status_code == 404, r.content
     assert _nothing_written(before)
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS_1_1)
 def test_alice_gets_404_for_mallorys_places(tree, as_user, method, path, body):
-    r = _call(as_user("alice"), method, path, body, _ids(tree.home_other, tree.other_l2))
+    r = call_endpoint(as_user("alice"), method, path, body, _ids(tree.home_other, tree.other_l2))
     assert r.status_code == 404, r.content
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS_1_1)
 def test_eve_without_a_post_gets_404(tree, as_user, method, path, body):
-    r = _call(as_user("eve"), method, path, body, _ids(tree.home_1_1, tree.l2_1_1))
+    r = call_endpoint(as_user("eve"), method, path, body, _ids(tree.home_1_1, tree.l2_1_1))
     assert r.status_code == 404, r.content
 
 

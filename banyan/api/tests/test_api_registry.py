@@ -14,7 +14,7 @@ from banyan.registry import services
 from banyan.registry.models import Household, Person, PersonCategory, PersonStatus
 from banyan.timeline.models import Event
 
-from .conftest import add_households, make_person
+from .conftest import add_households, call_endpoint, make_person
 
 NEW_ID = make_id_number("530802", dt.date(1980, 5, 6), 123)  # a man born 1980-05-06
 
@@ -62,21 +62,6 @@ def _ids(home, grid) -> dict[str, int]:
     }
 
 
-def _fill(value, ids: dict[str, int]):
-    if isinstance(value, dict):
-        return {k: _fill(v, ids) for k, v in value.items()}
-    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
-        return ids[value[1:-1]]
-    return value
-
-
-def _call(client, method: str, path: str, body, ids: dict[str, int]):
-    path = path.format(**ids)
-    if method == "get":
-        return client.get(path)
-    return getattr(client, method)(path, _fill(body, ids))
-
-
 def _counts() -> tuple[int, int, int, int]:
     return (
         Household.objects.count(),
@@ -106,7 +91,7 @@ def _new_person(household: Household, **overrides) -> dict:
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS_1_1)
 def test_charlie_gets_404_for_bobs_registry(tree, as_user, method, path, body):
     before = _counts()
-    r = _call(as_user("charlie"), method, path, body, _ids(tree.home_1_1, tree.l2_1_1))
+    r = call_endpoint(as_user("charlie"), method, path, body, _ids(tree.home_1_1, tree.l2_1_1))
     assert r.status_code == 404, r.content
     assert r.json() == {"detail": "Not Found"}
     assert _counts() == before  # nothing written, not even an access-log row
@@ -115,21 +100,21 @@ def test_charlie_gets_404_for_bobs_registry(tree, as_user, method, path, body):
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS_1_1)
 def test_mallory_gets_404_for_alices_registry(tree, as_user, method, path, body):
     before = _counts()
-    r = _call(as_user("mallory"), method, path, body, _ids(tree.home_1_1, tree.l2_1_1))
+    r = call_endpoint(as_user("mallory"), method, path, body, _ids(tree.home_1_1, tree.l2_1_1))
     assert r.status_code == 404, r.content
     assert _counts() == before
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS_1_1)
 def test_alice_gets_404_for_mallorys_registry(tree, as_user, method, path, body):
-    r = _call(as_user("alice"), method, path, body, _ids(tree.home_other, tree.other_l2))
+    r = call_endpoint(as_user("alice"), method, path, body, _ids(tree.home_other, tree.other_l2))
     assert r.status_code == 404, r.content
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS_1_1)
 def test_eve_without_a_post_gets_404_for_registry(tree, as_user, method, path, body):
     before = _counts()
-    r = _call(as_user("eve"), method, path, body, _ids(tree.home_1_1, tree.l2_1_1))
+    r = call_endpoint(as_user("eve"), method, path, body, _ids(tree.home_1_1, tree.l2_1_1))
     assert r.status_code == 404, r.content
     assert _counts() == before
 
