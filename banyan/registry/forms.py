@@ -151,8 +151,8 @@ class SplitForm(DatedForm):
 
 class CategoryAddForm(forms.Form):
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none())
-    valid_from = forms.DateField(label=_("From"), widget=DateInput())
-    valid_to = forms.DateField(label=_("Until"), widget=DateInput(), required=False)
+    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput())
+    valid_to = forms.DateField(label=_("Valid until"), widget=DateInput(), required=False)
     grade = forms.CharField(
         label=_("Grade"),
         max_length=16,

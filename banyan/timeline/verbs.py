@@ -6,6 +6,7 @@ timeline written in Chinese reads in English for an English-speaking user.
 
 from __future__ import annotations
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 VERBS = {
@@ -39,10 +40,35 @@ VERBS = {
 SENSITIVE_VERBS = frozenset({"category_added", "category_ended"})
 
 
+def _field_labels() -> dict[str, str]:
+    """Field name → its translated label, from the models whose changes are recorded."""
+    from django.apps import apps
+
+    labels: dict[str, str] = {"id_number": str(_("ID number"))}
+    for label in (
+        "registry.Person",
+        "registry.Household",
+        "places.Compound",
+        "places.Building",
+        "places.Facility",
+    ):
+        for field in apps.get_model(label)._meta.get_fields():
+            verbose = getattr(field, "verbose_name", None)
+            if verbose:
+                labels.setdefault(field.name, str(verbose))
+    return labels
+
+
 def describe(verb: str, data: dict, fallback: str) -> str:
+    """The event as a sentence in the active language; changed fields by their labels."""
     template = VERBS.get(verb)
     if template is None:
         return fallback
+    if "fields" in data:
+        labels = _field_labels()
+        names = [f.strip() for f in str(data["fields"]).split(",") if f.strip()]
+        sep = "、" if (get_language() or "").startswith("zh") else ", "
+        data = {**data, "fields": sep.join(labels.get(n, n) for n in names)}
     try:
         return str(template) % data
     except (KeyError, TypeError, ValueError):

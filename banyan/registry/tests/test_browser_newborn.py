@@ -19,7 +19,10 @@ def test_grid_manager_adds_a_newborn_on_a_phone(phone_page, world):
     page.goto("/")
     page.fill("input[name=username]", "bob")
     page.fill("input[name=password]", world.password)
-    page.click("button[type=submit]")
+    page.locator("main").get_by_role("button", name="登录").click()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.get_by_role("heading", name="网格1-1").wait_for()
+    page.screenshot(path=str(SHOTS / "grid-home.png"), full_page=True)
     # bob lands on his grid, opens the compound, the building and the household.
     page.get_by_role("link", name="皮鞋厂小区").click()
     page.get_by_role("link", name="1栋").click()
