@@ -27,7 +27,7 @@ CHROMIUM_FLAGS = [
 
 
 @pytest.fixture
-def phone_page(live_server):
+def phone_page(live_server, monkeypatch):
     """A Playwright page at phone size (375×667) in Debian's Chromium.
 
     Skips with the reason when Chromium is missing, unless CI demands it (REQUIRE_BROWSER=1).
@@ -41,7 +41,7 @@ def phone_page(live_server):
         pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
     # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls
     # are still synchronous, so Django's async-safety guard must stand aside here.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

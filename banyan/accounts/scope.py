@@ -80,6 +80,11 @@ class Scope:
         grids = frozenset(subtree.filter(kind=NodeKind.GRID_L2).values_list("id", flat=True))
         return Area(post, caps, grid_ids=grids, node_ids=node_ids, paths=(node.path,))
 
+    @cached_property
+    def all_caps(self) -> frozenset[str]:
+        """Every capability held somewhere (what menus may offer; never an access check)."""
+        return frozenset().union(*(a.caps for a in self.areas))
+
     # --- questions -------------------------------------------------------------
 
     def can(self, cap: str) -> bool:

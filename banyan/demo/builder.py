@@ -1241,6 +1241,7 @@ def _plan_categories(pl: _Planner, plan: CommunityPlan) -> None:
                         ended_event=to is not None and to <= today,
                     )
             if m.away_since:
+                p.lives_at_registered_address = False  # 人户分离: registered here, away
                 add("working_away", m.away_since, note=f"务工地：{rng.choice(N.WORK_AWAY)}")
             if m.left_behind and away:
                 add("left_behind_child", max(away, p.birth_date))
@@ -1286,7 +1287,11 @@ def _plan_heads(pl: _Planner, plan: CommunityPlan) -> None:
             continue
         for m in hh.members:
             p = m.person
-            if p.status == PersonStatus.LIVING_HERE and 28 <= _age(p.birth_date, pl.base) <= 72:
+            if (
+                p.status == PersonStatus.LIVING_HERE
+                and not m.away_since
+                and 28 <= _age(p.birth_date, pl.base) <= 72
+            ):
                 residents.setdefault(id(b), []).append(m)
     order = list(plan.buildings)
     rng.shuffle(order)
@@ -1299,11 +1304,7 @@ def _plan_heads(pl: _Planner, plan: CommunityPlan) -> None:
         candidates = residents.get(id(b), [])
         if not candidates:
             continue
-        local = [
-            m
-            for m in candidates
-            if m.person.residence_type != ResidenceType.FLOATING and not m.away_since
-        ]
+        local = [m for m in candidates if m.person.residence_type != ResidenceType.FLOATING]
         m = rng.choice(local or candidates)
         day = _days(rng, max(m.added_on, dt.date(2012, 6, 1)), max(m.added_on, ARTICLE_DATE))
         b.head = m.person
@@ -1602,9 +1603,25 @@ def _write_users(w: _Writer, plan: CommunityPlan, district: Node, pl_rng: random
                 )
             )
     Post.objects.bulk_create(posts, batch_size=BATCH_SIZE)
+    _grant_reference_data_admin(by_name["secretary"])
     w.counts["users"] += len(users)
     w.counts["posts"] += len(posts)
     w.report("users + posts", len(users) + len(posts), time.perf_counter() - start)
+
+
+def _grant_reference_data_admin(user: Any) -> None:
+    """The secretary keeps the community's categories and facility kinds in the Django admin."""
+    from django.contrib.auth.models import Permission
+
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=["registry", "places"],
+            content_type__model__in=["category", "facilitykind"],
+            codename__regex=r"^(add|change|view)_",
+        )
+    )
 
 
 # --- the entry points ---------------------------------------------------------------------

@@ -470,7 +470,6 @@ COMMUNITY_VARIANTS = ["", "东", "西", "南", "北", "新", "中"]
 
 # Region codes (GB/T 2260) with the place name written into the registered address.
 # Pu'er: the registered population of the community and its rural hinterland.
-REGION_SIMAO = ("530802", "云南省普洱市思茅区")
 REGIONS_PUER: list[tuple[str, str, int]] = [
     ("530802", "云南省普洱市思茅区", 40),
     ("530821", "云南省普洱市宁洱哈尼族彝族自治县", 10),

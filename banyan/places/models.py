@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -127,16 +128,38 @@ class Building(models.Model):
 class FacilityKind(models.Model):
     """Reference data a community can extend (activity venue, gate, wish tree …)."""
 
-    code = models.SlugField(_("code"), max_length=32, unique=True)
+    community = models.ForeignKey(
+        Node,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty for a kind every community uses."),
+    )
+    code = models.SlugField(_("code"), max_length=32)
     name = models.CharField(_("name (Chinese)"), max_length=50)
     name_en = models.CharField(_("name (English)"), max_length=50, blank=True)
 
     class Meta:
         ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "code"], name="facility_kind_code_unique"),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=models.Q(community=None),
+                name="facility_kind_shared_code_unique",
+            ),
+        ]
         verbose_name = _("facility kind")
         verbose_name_plural = _("facility kinds")
 
     def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
         return self.name
 
 

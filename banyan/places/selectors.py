@@ -112,10 +112,13 @@ def get_building_for_user(user: User, pk: int) -> Building:
     return building
 
 
-def facility_list(*, user: User, node: Node | None = None, q: str = "") -> QuerySet[Facility]:
+def facility_list(
+    *, user: User, node: Node | None = None, q: str = "", subtree: bool = True
+) -> QuerySet[Facility]:
+    """Facilities in scope; under `node` (its whole subtree, or only those at the node)."""
     qs = Facility.objects.filter(_place_q(user, grid=None, building=None, node="node_id"))
     if node is not None:
-        qs = qs.filter(node__path__startswith=node.path)
+        qs = qs.filter(node__path__startswith=node.path) if subtree else qs.filter(node=node)
     if q:
         qs = qs.filter(name__icontains=q)
     return qs.select_related("kind", "node", "compound").order_by("node__path", "name")

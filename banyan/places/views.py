@@ -52,6 +52,7 @@ def node_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "breadcrumbs": crumbs(request.user, node)[:-1],
         "categories": registry_selectors.category_counts(user=request.user, node=node),
         "totals": registry_selectors.node_counts(user=request.user, nodes=[node]).get(node.pk, {}),
+        "can_list_people": get_scope(request.user).can(Cap.VIEW_FULL_RECORD),
     }
     if node.kind == NodeKind.GRID_L2:
         context["compounds"] = selectors.compounds_with_counts(user=request.user, grid=node)
@@ -59,7 +60,10 @@ def node_detail(request: HttpRequest, pk: int) -> HttpResponse:
             building__isnull=True
         )
         context["free_households"] = households[:HOUSEHOLDS_PER_PAGE]
-    context["facilities"] = selectors.facility_list(user=request.user, node=node)[:50]
+    # Above the L2 grid, only what stands at this level: each grid page lists its own.
+    context["facilities"] = selectors.facility_list(
+        user=request.user, node=node, subtree=node.kind == NodeKind.GRID_L2
+    )[:50]
     return render(request, "places/node_detail.html", context)
 
 

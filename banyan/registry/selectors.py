@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ from banyan.places.models import Node
 from .models import Category, Household, HouseholdStatus, Person, PersonCategory, PersonStatus
 
 User = AbstractBaseUser | AnonymousUser
+M = TypeVar("M", bound=Model)
 
 
 def current_categories_prefetch(*, include_sensitive: bool) -> Prefetch:
@@ -57,12 +59,7 @@ def household_list(
     if not include_inactive:
         qs = qs.filter(status=HouseholdStatus.ACTIVE)
     if node is not None:
-        if node.kind == "grid_l2":
-            qs = qs.filter(grid_id=node.pk)
-        elif node.kind == "grid_l1":
-            qs = qs.filter(grid__parent_id=node.pk)
-        else:
-            qs = qs.filter(grid__path__startswith=node.path)
+        qs = _under(qs, node)
     if compound_id is not None:
         qs = qs.filter(building__compound_id=compound_id)
     if building_id is not None:
@@ -87,6 +84,17 @@ def household_member_counts(households: list[Household]) -> dict[int, int]:
     return {r["household_id"]: r["n"] for r in rows}
 
 
+def _under(qs: QuerySet[M], node: Node, grid: str = "grid") -> QuerySet[M]:
+    """Rows in the node's subtree, through the row's own L2-grid column where possible."""
+    if node.kind == "grid_l2":
+        return qs.filter(**{f"{grid}_id": node.pk})
+    if node.kind == "grid_l1":
+        return qs.filter(**{f"{grid}__parent_id": node.pk})
+    if node.kind == "community":
+        return qs.filter(community_id=node.pk)
+    return qs.filter(**{f"{grid}__path__startswith": node.path})
+
+
 def person_list(
     *,
     user: User,
@@ -94,20 +102,29 @@ def person_list(
     compound_id: int | None = None,
     building_id: int | None = None,
     household_id: int | None = None,
+    category: Category | None = None,
     q: str = "",
     status: str | None = None,
 ) -> QuerySet[Person]:
     """Persons in the user's scope, optionally narrowed; narrowing never widens.
 
     `status` None means every status (moved-out and deceased persons stay on record).
+    A sensitive `category` narrows further to where the user may see sensitive data.
     """
-    qs = get_scope(user).filter(
-        Person.objects.all(), Cap.VIEW_REGISTRY, building="household__building_id"
-    )
+    scope = get_scope(user)
+    qs = scope.filter(Person.objects.all(), Cap.VIEW_REGISTRY, building="household__building_id")
     if status:
         qs = qs.filter(status=status)
     if node is not None:
-        qs = qs.filter(grid__path__startswith=node.path)
+        qs = _under(qs, node)
+    if category is not None:
+        if category.sensitive:
+            qs = scope.filter(qs, Cap.VIEW_SENSITIVE, building="household__building_id")
+        today = timezone.localdate()
+        holds = PersonCategory.objects.filter(
+            person_id=OuterRef("pk"), category=category, valid_from__lte=today
+        ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        qs = qs.filter(Exists(holds))
     if compound_id is not None:
         qs = qs.filter(household__building__compound_id=compound_id)
     if building_id is not None:
@@ -207,6 +224,23 @@ def person_categories(*, person: Person, include_sensitive: bool) -> QuerySet[Pe
     return qs.order_by("-valid_from")
 
 
+def get_category_for_user(user: User, *, code: str, node: Node | None) -> Category:
+    """A category by code that the user may filter by (sensitive ones need the post), or 404."""
+    scope = get_scope(user)
+    community_ids = scope.community_ids(Cap.VIEW_REGISTRY)
+    if node is not None and node.community_id is not None:
+        community_ids = community_ids & {node.community_id}
+    qs = Category.objects.filter(code=code).filter(
+        Q(community__isnull=True) | Q(community_id__in=community_ids)
+    )
+    if not scope.can(Cap.VIEW_SENSITIVE):
+        qs = qs.filter(sensitive=False)
+    category = qs.order_by("community_id").first()
+    if category is None:
+        raise Http404
+    return category
+
+
 def categories_for(*, community_id: int, include_sensitive: bool) -> QuerySet[Category]:
     qs = Category.objects.filter(Q(community_id=community_id) | Q(community__isnull=True))
     if not include_sensitive:
@@ -266,9 +300,13 @@ def node_counts(*, user: User, nodes: list[Node]) -> dict[int, dict[str, int]]:
         return {}
     out: dict[int, dict[str, int]] = {n.pk: {"households": 0, "persons": 0} for n in nodes}
     kind = nodes[0].kind
-    key = {"grid_l2": "grid_id", "grid_l1": "grid__parent_id", "community": "community_id"}.get(
-        kind
-    )
+    key = {
+        "grid_l2": "grid_id",
+        "grid_l1": "grid__parent_id",
+        "community": "community_id",
+        "street": "community__parent_id",
+        "district": "community__parent__parent_id",
+    }.get(kind)
     if key is None:
         return out
     ids = [n.pk for n in nodes]
@@ -307,12 +345,7 @@ def category_counts(*, user: User, node: Node) -> list[tuple[Category, int]]:
         grid="person__grid_id",
         building=None,
     )
-    if node.kind == "grid_l2":
-        qs = qs.filter(person__grid_id=node.pk)
-    elif node.kind == "grid_l1":
-        qs = qs.filter(person__grid__parent_id=node.pk)
-    else:
-        qs = qs.filter(person__grid__path__startswith=node.path)
+    qs = _under(qs, node, grid="person__grid")
     # Sensitive categories count only where a post grants sensitive data.
     qs = qs.filter(
         Q(category__sensitive=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -511,6 +512,41 @@ def category_end(request: HttpRequest, pk: int) -> HttpResponse:
             "title": _("End a category"),
             "subtitle": f"{pc.person.name} · {pc.category.display_name}",
             "back": reverse("registry:person-detail", args=[pc.person_id]),
+        },
+    )
+
+
+# --- lists ------------------------------------------------------------------------------
+
+PERSONS_PER_PAGE = 50
+
+
+@login_required
+def person_list(request: HttpRequest) -> HttpResponse:
+    """People living in a node's subtree, optionally with one current category (人员类别清)."""
+    node = category = None
+    if request.GET.get("node", "").isdigit():
+        node = place_selectors.get_node_for_user(request.user, int(request.GET["node"]))
+    if request.GET.get("category"):
+        category = selectors.get_category_for_user(
+            request.user, code=request.GET["category"], node=node
+        )
+    persons = selectors.person_list(
+        user=request.user,
+        node=node,
+        category=category,
+        q=request.GET.get("q", "").strip(),
+        status="living",
+    ).select_related("household__building__compound")
+    page = Paginator(persons, PERSONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "registry/person_list.html",
+        {
+            "node": node,
+            "category": category,
+            "page": page,
+            "breadcrumbs": place_crumbs(request.user, node) if node else [],
         },
     )
 

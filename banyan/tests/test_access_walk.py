@@ -40,6 +40,8 @@ SCOPED_ELSEWHERE = {
     "home": "banyan.places.tests.test_views_places::test_home_sends_each_post_to_its_work",
     "registry:search": "banyan.registry.tests.test_views_registry"
     "::test_search_never_reaches_outside_the_scope",
+    "registry:person-list": "banyan.registry.tests.test_views_registry"
+    "::test_people_by_category_lists_only_the_scope",
     "registry:household-create": "banyan.places.tests.test_views_places"
     "::test_household_create_outside_scope_is_404",
     "accounts:posts": "banyan.accounts.tests.test_views_accounts::test_bob_sees_only_his_own_posts",

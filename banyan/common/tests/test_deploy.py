@@ -18,7 +18,11 @@ STRONG = {
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if k not in STRONG}
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in STRONG and k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL"}
+    }
     full_env.update(env, DJANGO_SETTINGS_MODULE="banyan.settings.production")
     return subprocess.run(
         [sys.executable, "manage.py", *args],

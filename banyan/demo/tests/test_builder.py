@@ -26,10 +26,14 @@ from banyan.common.phone import normalize_phone
 from banyan.demo.builder import (
     DEMO_USERNAMES,
     PASSWORD,
+    Context,
     build,
+    community_names,
     demo_accounts,
+    plan_community,
     preview_people,
     reset,
+    street_names,
 )
 from banyan.places.models import Building, Compound, Facility, FacilityKind, Node, NodeKind
 from banyan.registry.models import (
@@ -354,13 +358,13 @@ def test_counts_returned_match_the_database(demo, db):
 
 
 def test_the_same_seed_gives_the_same_people(demo, db):
-    first = preview_people(SEED, 20)
+    first = preview_people(SEED, 20, today=TODAY)
     assert first == preview_people(SEED, 20, today=dt.date(2030, 1, 1))  # run date irrelevant
     assert len({name for name, _m in first}) > 15
     assert any(masked for _n, masked in first)
     built = list(Person.objects.order_by("id").values_list("name", "id_number_masked")[:20])
     assert built == first
-    assert preview_people(SEED + 1, 20) != first
+    assert preview_people(SEED + 1, 20, today=TODAY) != first
 
 
 def test_reset_keeps_reference_data(demo, db):
@@ -418,3 +422,30 @@ def test_households_per_grid_and_counts_by_grid(community):
     assert all(n > 20 for n in per_grid.values())
     mismatched = Person.objects.filter(community=community).exclude(grid_id=F("household__grid_id"))
     assert not mismatched.exists()
+
+
+def test_further_communities_have_the_same_shape_and_other_names():
+    # Planned in memory only: no database needed.
+    names = community_names(100)
+    assert names[0] == "倒生根社区" and len(set(names)) == 100
+    assert all(n.endswith("社区") for n in names)
+    assert len(set(street_names(10))) == 10 and street_names(1) == ["思茅街道"]
+    plan = plan_community(Context(seed=SEED, today=TODAY, total=12), 11, None)
+    assert plan.community.name == names[11]
+    assert "皮鞋厂小区" not in {c.name for c in plan.compounds}
+    assert len(plan.l1) == 8 and len(plan.l2) == 24
+    assert sum(1 for c in plan.compounds if c.grid.code.startswith("1-")) == 15
+    assert sum(1 for c in plan.compounds if c.property_management == "none") == 29
+    assert len({c.name for c in plan.compounds}) == len(plan.compounds)
+    assert len(plan.heads) == 83
+    big = plan.compounds[0]
+    assert sum(1 for h in plan.households if h.compound is big) == 287
+    floating = [
+        m
+        for m in plan.persons()
+        if m.person.residence_type == ResidenceType.FLOATING
+        and m.person.status == PersonStatus.LIVING_HERE
+    ]
+    assert len(floating) >= 7000
+    lat = float(plan.community.lat)
+    assert abs(lat - 22.78) < 0.1

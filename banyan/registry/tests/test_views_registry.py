@@ -310,3 +310,42 @@ def test_english_is_available(client, world):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     r = client.get(reverse("registry:household-detail", args=[world.household_1_1.pk]))
     assert "Members" in r.content.decode()
+
+
+def test_people_by_category_lists_only_the_scope(client, rich):
+    client.force_login(rich.bob)
+    url = reverse("registry:person-list")
+    r = client.get(url, {"node": rich.l2_1_1.pk, "category": "empty_nest"})
+    assert [p.pk for p in r.context["page"].object_list] == [rich.person_1_1.pk]
+    client.force_login(rich.charlie)
+    assert client.get(url, {"node": rich.l2_1_1.pk, "category": "empty_nest"}).status_code == 404
+    r = client.get(url, {"category": "empty_nest"})
+    assert list(r.context["page"].object_list) == []
+
+
+def test_a_sensitive_category_list_needs_the_sensitive_post(client, rich):
+    from banyan.accounts.tests.factories import make_post, make_user
+
+    sec = make_user("branchsec")
+    make_post(sec, "branch_secretary", rich.l1_1)
+    client.force_login(sec)
+    url = reverse("registry:person-list")
+    assert client.get(url, {"category": "dibao"}).status_code == 404
+    assert client.get(url, {"category": "empty_nest"}).status_code == 200
+
+
+def test_people_list_query_count_is_bounded(client, world, django_assert_max_num_queries):
+    for i in range(30):
+        services.person_add(
+            actor=world.bob,
+            household=world.household_1_1,
+            name=f"成员{i}",
+            gender="M",
+            birth_date=dt.date(2000, 1, 1),
+            relation="child",
+            residence_type="registered",
+        )
+    client.force_login(world.bob)
+    with django_assert_max_num_queries(12):
+        r = client.get(reverse("registry:person-list"), {"node": world.l2_1_1.pk})
+    assert r.context["page"].paginator.count == 31

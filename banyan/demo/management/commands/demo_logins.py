@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from banyan.demo.builder import DEMO_URL, PASSWORD, demo_accounts
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align by display width: a Chinese character takes two columns."""
+    shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - shown)
 
 
 class Command(BaseCommand):
@@ -24,10 +31,13 @@ class Command(BaseCommand):
         self.stdout.write(f"Banyan demo: {DEMO_URL}")
         self.stdout.write(f"Password for every account: {PASSWORD}")
         self.stdout.write("")
-        self.stdout.write(f"  {'username':<{width}}  {'name':<6}  role")
+        self.stdout.write(f"  {'username':<{width}}  {_pad('name', 8)}  role")
         for account in accounts:
-            name = names.get(account.username, "—")
-            self.stdout.write(f"  {account.username:<{width}}  {name:<6}  {account.description}")
+            name = _pad(names.get(account.username, "-"), 8)
+            self.stdout.write(f"  {account.username:<{width}}  {name}  {account.description}")
+        self.stdout.write("")
         if len(names) < len(accounts):
-            self.stdout.write("")
             self.stdout.write("Some accounts do not exist yet: run python manage.py demo_build")
+        self.stdout.write(
+            "An administrator is not part of the demo: python manage.py createsuperuser"
+        )
