@@ -13,12 +13,14 @@ from functools import cached_property
 from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
+from django.http import Http404
 
 from banyan.places.models import Node, NodeKind
 
 from .models import Post
-from .roles import CAPABILITIES
+from .roles import CAPABILITIES, Cap
 
 M = TypeVar("M", bound=Model)
 
@@ -101,6 +103,15 @@ class Scope:
                 caps |= area.caps
         return frozenset(caps)
 
+    def caps_at_node(self, node: Node) -> frozenset[str]:
+        """Capabilities on an object hung at a node (a facility): from posts whose subtree
+        holds the node; building-bound posts cover no node."""
+        caps: set[str] = set()
+        for area in self.areas:
+            if area.building_id is None and node.pk in area.node_ids:
+                caps |= area.caps
+        return frozenset(caps)
+
     def community_ids(self, cap: str) -> frozenset[int]:
         """Communities in which the user holds `cap` anywhere (for tenant-first filters)."""
         ids: set[int] = set()
@@ -175,6 +186,19 @@ class Scope:
             if not any(n.path.startswith(r.path) for r in roots):
                 roots.append(n)
         return roots
+
+
+# Either capability makes an object visible; without both, it does not exist for the user.
+SEEING = frozenset({Cap.VIEW_AGGREGATES, Cap.VIEW_REGISTRY})
+
+
+def require(caps: frozenset[str], cap: str) -> None:
+    """The services' guard: Http404 when the user cannot see the object at all (never
+    confirm it exists), PermissionDenied when they see it but may not do this."""
+    if not caps & SEEING:
+        raise Http404
+    if cap not in caps:
+        raise PermissionDenied
 
 
 def get_scope(user: AbstractBaseUser | AnonymousUser) -> Scope:

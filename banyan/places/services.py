@@ -14,14 +14,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from banyan.accounts.roles import Cap
-from banyan.accounts.scope import get_scope
+from banyan.accounts.scope import get_scope, require
+from banyan.common.cleaning import clean_text
 from banyan.common.errors import ValidationFailed
 from banyan.registry.models import Person, PersonStatus
 from banyan.timeline.services import record
@@ -30,19 +29,10 @@ from .models import Building, Compound, Facility, FacilityKind, Node, NodeKind, 
 
 User = AbstractBaseUser | AnonymousUser
 
-# Either capability makes a place visible; only MANAGE_PLACES lets one change it.
-_SEE = frozenset({Cap.VIEW_AGGREGATES, Cap.VIEW_REGISTRY})
 EARLIEST_YEAR = 1800
 
 
 # --- guards -----------------------------------------------------------------------
-
-
-def _check_caps(caps: frozenset[str]) -> None:
-    if not caps & _SEE:
-        raise Http404
-    if Cap.MANAGE_PLACES not in caps:
-        raise PermissionDenied
 
 
 def _community_id(node: Node) -> int:
@@ -57,29 +47,16 @@ def _require_at_grid(actor: User, grid: Node, building_id: int | None = None) ->
     caps = get_scope(actor).caps_at(
         community_id=_community_id(grid), grid_id=grid.pk, building_id=building_id
     )
-    _check_caps(caps)
+    require(caps, Cap.MANAGE_PLACES)
 
 
 def _require_at_node(actor: User, node: Node) -> None:
     """Facilities hang at any node from the community down: a post covers the node when
     the node is in its subtree (building-bound posts cover no node)."""
-    caps: set[str] = set()
-    for area in get_scope(actor).areas:
-        if area.building_id is None and node.pk in area.node_ids:
-            caps |= area.caps
-    _check_caps(frozenset(caps))
+    require(get_scope(actor).caps_at_node(node), Cap.MANAGE_PLACES)
 
 
 # --- cleaning -----------------------------------------------------------------------
-
-
-def _text(value: str | None, field: str, *, required: bool = False, max_length: int) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationFailed(_("This field is required."), field=field)
-    if len(value) > max_length:
-        raise ValidationFailed(_("At most %(n)s characters.") % {"n": max_length}, field=field)
-    return value
 
 
 def _year(value: int | None, field: str = "year_built") -> int | None:
@@ -138,10 +115,10 @@ def _clean_compound(
     lng: Decimal | float | None,
     exclude_pk: int | None = None,
 ) -> dict[str, Any]:
-    name = _text(name, "name", required=True, max_length=100)
+    name = clean_text(name, "name", required=True, max_length=100)
     if property_management not in PropertyManagement.values:
         raise ValidationFailed(_("Not a valid choice."), field="property_management")
-    company = _text(management_company, "management_company", max_length=100)
+    company = clean_text(management_company, "management_company", max_length=100)
     if property_management != PropertyManagement.COMPANY:
         company = ""
     clash = Compound.objects.filter(community_id=grid.community_id, name=name)
@@ -153,7 +130,7 @@ def _clean_compound(
         )
     return {
         "name": name,
-        "address": _text(address, "address", max_length=200),
+        "address": clean_text(address, "address", max_length=200),
         "year_built": _year(year_built),
         "property_management": property_management,
         "management_company": company,
@@ -258,7 +235,7 @@ def _clean_building(
     lng: Decimal | float | None,
     exclude_pk: int | None = None,
 ) -> dict[str, Any]:
-    number = _text(number, "number", required=True, max_length=32)
+    number = clean_text(number, "number", required=True, max_length=32)
     clash = Building.objects.filter(compound=compound, number=number)
     if exclude_pk is not None:
         clash = clash.exclude(pk=exclude_pk)
@@ -268,7 +245,7 @@ def _clean_building(
         )
     return {
         "number": number,
-        "era": _text(era, "era", max_length=50),
+        "era": clean_text(era, "era", max_length=50),
         "year_built": _year(year_built),
         "floors": _count(floors, "floors", maximum=200),
         "units": _count(units, "units", maximum=50),
@@ -420,8 +397,8 @@ def _clean_facility(
         "node": node,
         "compound": compound,
         "kind": _facility_kind(kind),
-        "name": _text(name, "name", required=True, max_length=100),
-        "note": _text(note, "note", max_length=300),
+        "name": clean_text(name, "name", required=True, max_length=100),
+        "note": clean_text(note, "note", max_length=300),
         **_place_fields(lat, lng),
     }
 

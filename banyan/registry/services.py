@@ -11,16 +11,15 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from banyan.accounts.models import AccessLog
 from banyan.accounts.roles import Cap
-from banyan.accounts.scope import get_scope
+from banyan.accounts.scope import get_scope, require
 from banyan.common import crypto
+from banyan.common.cleaning import clean_choice, clean_text
 from banyan.common.errors import InvalidTransition, ValidationFailed
 from banyan.common.idnumber import birth_date_of, gender_of, normalize_id_number
 from banyan.common.masking import mask_id_number
@@ -61,13 +60,12 @@ PERSON_FIELDS = (
 def _require(
     actor: User, cap: str, *, community_id: int, grid_id: int | None, building_id: int | None
 ) -> None:
-    caps = get_scope(actor).caps_at(
-        community_id=community_id, grid_id=grid_id, building_id=building_id
+    require(
+        get_scope(actor).caps_at(
+            community_id=community_id, grid_id=grid_id, building_id=building_id
+        ),
+        cap,
     )
-    if Cap.VIEW_REGISTRY not in caps and Cap.VIEW_AGGREGATES not in caps:
-        raise Http404
-    if cap not in caps:
-        raise PermissionDenied
 
 
 def _require_household(actor: User, household: Household, cap: str = Cap.EDIT_REGISTRY) -> None:
@@ -96,23 +94,6 @@ def _check_date(value: dt.date | None, field: str, *, not_before: dt.date | None
     return value
 
 
-def _clean_text(
-    value: str | None, field: str, *, required: bool = False, max_length: int = 200
-) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationFailed(_("This field is required."), field=field)
-    if len(value) > max_length:
-        raise ValidationFailed(_("At most %(n)s characters.") % {"n": max_length}, field=field)
-    return value
-
-
-def _choice(value: str, choices: Any, field: str) -> str:
-    if value not in choices.values:
-        raise ValidationFailed(_("Not a valid choice."), field=field)
-    return value
-
-
 def _lock_person(person: Person) -> Person:
     return Person.objects.select_for_update().select_related("household").get(pk=person.pk)
 
@@ -127,9 +108,9 @@ def _lock_household(household: Household) -> Household:
 def _place(grid: Node, building: Building | None, unit: str, room: str, address: str) -> dict:
     if grid.kind != NodeKind.GRID_L2:
         raise ValidationFailed(_("A household belongs to a second-level grid."), field="grid")
-    unit = _clean_text(unit, "unit", max_length=16)
-    room = _clean_text(room, "room", max_length=16)
-    address = _clean_text(address, "address")
+    unit = clean_text(unit, "unit", max_length=16)
+    room = clean_text(room, "room", max_length=16)
+    address = clean_text(address, "address")
     if building is not None:
         if building.grid_id != grid.pk:
             raise ValidationFailed(_("This building is not in the chosen grid."), field="building")
@@ -184,7 +165,7 @@ def household_create(
     _ensure_room_free(place)
     household = Household.objects.create(
         community_id=grid.community_id,
-        situation_note=_clean_text(situation_note, "situation_note", max_length=2000),
+        situation_note=clean_text(situation_note, "situation_note", max_length=2000),
         **place,
     )
     record(
@@ -219,7 +200,7 @@ def household_update(
         "unit": place["unit"],
         "room": place["room"],
         "address": place["address"],
-        "situation_note": _clean_text(situation_note, "situation_note", max_length=2000),
+        "situation_note": clean_text(situation_note, "situation_note", max_length=2000),
     }
     changed = [f for f, v in changes.items() if getattr(household, f) != v]
     if not changed:
@@ -267,13 +248,13 @@ def household_verify(
 def _clean_person(values: dict[str, Any], *, community_id: int, exclude_pk: int | None) -> dict:
     """Validate person fields; derive and check what the ID number implies."""
     out: dict[str, Any] = {}
-    out["name"] = _clean_text(values.get("name"), "name", required=True, max_length=50)
-    out["gender"] = _choice(values.get("gender") or "", Gender, "gender")
-    out["relation"] = _choice(values.get("relation") or "", Relation, "relation")
-    out["residence_type"] = _choice(
+    out["name"] = clean_text(values.get("name"), "name", required=True, max_length=50)
+    out["gender"] = clean_choice(values.get("gender") or "", Gender, "gender")
+    out["relation"] = clean_choice(values.get("relation") or "", Relation, "relation")
+    out["residence_type"] = clean_choice(
         values.get("residence_type") or "", ResidenceType, "residence_type"
     )
-    out["registered_address"] = _clean_text(values.get("registered_address"), "registered_address")
+    out["registered_address"] = clean_text(values.get("registered_address"), "registered_address")
     out["lives_at_registered_address"] = bool(values.get("lives_at_registered_address", True))
     birth = values.get("birth_date")
     if birth is None:
@@ -447,7 +428,7 @@ def person_move(
     person.grid_id = target.grid_id
     update = ["household", "grid"]
     if relation:
-        person.relation = _choice(relation, Relation, "relation")
+        person.relation = clean_choice(relation, Relation, "relation")
         update.append("relation")
     person.save(update_fields=update)
     record(
@@ -473,7 +454,7 @@ def person_move_out(
     person = _lock_person(person)
     _require_living(person)
     occurred_on = _check_date(occurred_on or _today(), "occurred_on", not_before=person.birth_date)
-    destination = _clean_text(destination, "destination")
+    destination = clean_text(destination, "destination")
     person.status = PersonStatus.MOVED_OUT
     person.status_since = occurred_on
     person.save(update_fields=["status", "status_since"])
@@ -546,7 +527,7 @@ def category_add(
         raise ValidationFailed(_("The end date is before the start date."), field="valid_to")
     if category.has_validity and valid_to is None:
         raise ValidationFailed(_("This category needs a valid-to date."), field="valid_to")
-    grade = _clean_text(grade, "grade", max_length=16)
+    grade = clean_text(grade, "grade", max_length=16)
     if category.has_grade and not grade:
         raise ValidationFailed(_("This category needs a grade."), field="grade")
     overlapping = PersonCategory.objects.filter(person=person, category=category).exclude(
@@ -565,7 +546,7 @@ def category_add(
         valid_from=valid_from,
         valid_to=valid_to,
         grade=grade,
-        note=_clean_text(note, "note"),
+        note=clean_text(note, "note"),
     )
     record(
         actor=actor,

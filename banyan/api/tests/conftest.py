@@ -28,6 +28,7 @@ from django.test import Client
 
 from banyan.accounts.models import Post
 from banyan.accounts.roles import Role
+from banyan.accounts.tests.factories import make_node
 from banyan.accounts.tokens import token_issue
 from banyan.common import crypto
 from banyan.common.idnumber import make_id_number
@@ -53,22 +54,6 @@ from banyan.registry.models import (
 
 PASSWORD = "correct-horse-battery"
 API = "/api/v1"
-
-
-def make_node(kind: str, name: str, parent: Node | None = None) -> Node:
-    node = Node.objects.create(
-        kind=kind,
-        name=name,
-        parent=parent,
-        path="",
-        depth=parent.depth + 1 if parent is not None else 0,
-        community=parent.community if parent is not None else None,
-    )
-    node.path = (parent.path if parent is not None else "") + f"{node.pk}/"
-    if kind == NodeKind.COMMUNITY:
-        node.community = node
-    node.save(update_fields=["path", "community"])
-    return node
 
 
 def make_person(

@@ -118,7 +118,7 @@ def _po_path(locale_dir: Path) -> Path:
 
 
 def _entry(catalogue: polib.POFile, msgid: str, msgctxt: str | None = None) -> polib.POEntry:
-    entry = catalogue.find(msgid, msgctxt=msgctxt)
+    entry = catalogue.find(msgid, msgctxt=msgctxt if msgctxt is not None else False)
     assert entry is not None, f"{msgid!r} was not extracted"
     return entry
 

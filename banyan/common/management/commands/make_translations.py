@@ -384,7 +384,9 @@ def build_catalogue(
         )
         catalogue.metadata = _new_metadata(locale)
     plural_count = _plural_count(catalogue.metadata)
-    known = {(entry.msgctxt, entry.msgid): entry for entry in existing or []}
+    known: dict[tuple[str | None, str], polib.POEntry] = {
+        (entry.msgctxt, entry.msgid): entry for entry in existing or []
+    }
 
     for key, message in messages.items():
         entry = polib.POEntry(
