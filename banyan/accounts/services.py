@@ -171,7 +171,7 @@ def post_revoke(*, actor: User, post: Post) -> Post:
     a slip of the finger).
     """
     locked = (
-        Post.objects.select_for_update()
+        Post.objects.select_for_update(of=("self",))
         .select_related("node", "user", "building__compound")
         .filter(pk=post.pk)
         .first()

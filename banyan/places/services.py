@@ -193,7 +193,9 @@ def compound_update(
 ) -> Compound:
     """Correct a compound's details. Its grid stays: moving a compound is a re-survey."""
     _require_at_grid(actor, compound.grid)
-    compound = Compound.objects.select_for_update().select_related("grid").get(pk=compound.pk)
+    compound = (
+        Compound.objects.select_for_update(of=("self",)).select_related("grid").get(pk=compound.pk)
+    )
     values = _clean_compound(
         grid=compound.grid,
         name=name,
@@ -307,7 +309,11 @@ def building_update(
 ) -> Building:
     """Correct a building's details; its compound and grid stay."""
     _require_at_grid(actor, building.grid, building.pk)
-    building = Building.objects.select_for_update().select_related("compound").get(pk=building.pk)
+    building = (
+        Building.objects.select_for_update(of=("self",))
+        .select_related("compound")
+        .get(pk=building.pk)
+    )
     values = _clean_building(
         compound=building.compound,
         number=number,
@@ -344,7 +350,11 @@ def building_set_head(
     post to a user account is a separate action (accounts).
     """
     _require_at_grid(actor, building.grid, building.pk)
-    building = Building.objects.select_for_update().select_related("compound").get(pk=building.pk)
+    building = (
+        Building.objects.select_for_update(of=("self",))
+        .select_related("compound")
+        .get(pk=building.pk)
+    )
     if person.household.building_id != building.pk or person.status != PersonStatus.LIVING_HERE:
         raise ValidationFailed(
             _("The building head must be a resident living in this building."), field="person"

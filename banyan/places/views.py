@@ -55,6 +55,9 @@ def node_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_list_people": get_scope(request.user).can(Cap.VIEW_FULL_RECORD),
     }
     if node.kind == NodeKind.GRID_L2:
+        context["can_edit"] = Cap.EDIT_REGISTRY in get_scope(request.user).caps_at(
+            community_id=node.community_id or 0, grid_id=node.pk
+        )
         context["compounds"] = selectors.compounds_with_counts(user=request.user, grid=node)
         households = registry_selectors.household_list(user=request.user, node=node).filter(
             building__isnull=True

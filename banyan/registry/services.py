@@ -95,7 +95,9 @@ def _check_date(value: dt.date | None, field: str, *, not_before: dt.date | None
 
 
 def _lock_person(person: Person) -> Person:
-    return Person.objects.select_for_update().select_related("household").get(pk=person.pk)
+    return (
+        Person.objects.select_for_update(of=("self",)).select_related("household").get(pk=person.pk)
+    )
 
 
 def _lock_household(household: Household) -> Household:
@@ -572,7 +574,7 @@ def category_end(
     if person_category.category.sensitive:
         _require_household(actor, person.household, Cap.VIEW_SENSITIVE)
     pc = (
-        PersonCategory.objects.select_for_update()
+        PersonCategory.objects.select_for_update(of=("self",))
         .select_related("category")
         .get(pk=person_category.pk)
     )
