@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/", include("banyan.accounts.urls")),
     path("places/", include("banyan.places.urls")),
     path("registry/", include("banyan.registry.urls")),
+    path("cases/", include("banyan.casework.urls")),
+    path("r/", include("banyan.casework.urls_public")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -35,56 +35,52 @@ class Cap:
     REVEAL_PII = "reveal_pii"  # unmask an ID number or phone, logged
     MANAGE_POSTS = "manage_posts"
     MANAGE_PLACES = "manage_places"  # compounds, buildings, facilities
+    VIEW_CASES = "view_cases"  # needs, repairs, hazards, disputes (narrowed by CASE_ROUTES)
+    HANDLE_CASES = "handle_cases"  # accept, route, resolve … cases
+    REPORT_CASES = "report_cases"  # record a case for a resident (building heads too)
+    CHAIR_MEETINGS = "chair_meetings"  # committee meetings and their decisions
 
 
-_ALL = {
-    Cap.VIEW_AGGREGATES,
-    Cap.VIEW_REGISTRY,
-    Cap.VIEW_FULL_RECORD,
-    Cap.VIEW_SENSITIVE,
-    Cap.EDIT_REGISTRY,
-    Cap.REVEAL_PII,
-    Cap.MANAGE_POSTS,
-    Cap.MANAGE_PLACES,
-}
+_CASEWORK = {Cap.VIEW_CASES, Cap.HANDLE_CASES, Cap.REPORT_CASES}
+_REGISTRY_READ = {Cap.VIEW_AGGREGATES, Cap.VIEW_REGISTRY, Cap.VIEW_FULL_RECORD}
 _GRID_WORKER = {
-    Cap.VIEW_AGGREGATES,
-    Cap.VIEW_REGISTRY,
-    Cap.VIEW_FULL_RECORD,
+    *_REGISTRY_READ,
+    *_CASEWORK,
     Cap.VIEW_SENSITIVE,
     Cap.EDIT_REGISTRY,
     Cap.REVEAL_PII,
     Cap.MANAGE_PLACES,
 }
+_ALL = {*_GRID_WORKER, Cap.MANAGE_POSTS, Cap.CHAIR_MEETINGS}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DISTRICT_VIEWER: frozenset({Cap.VIEW_AGGREGATES}),
     Role.COMMUNITY_ADMIN: frozenset(_ALL),
     # The window handles paperwork (低保 applications, certificates): it reads the
-    # whole registry and may reveal, but does not edit it.
+    # whole registry and may reveal, but does not edit it; of the cases it sees those
+    # routed to the window (CASE_ROUTES).
     Role.SERVICE_CENTRE: frozenset(
-        {
-            Cap.VIEW_AGGREGATES,
-            Cap.VIEW_REGISTRY,
-            Cap.VIEW_FULL_RECORD,
-            Cap.VIEW_SENSITIVE,
-            Cap.REVEAL_PII,
-        }
+        {*_REGISTRY_READ, *_CASEWORK, Cap.VIEW_SENSITIVE, Cap.REVEAL_PII}
     ),
-    # Repairs arrive as cases (service-loop issue); the registry stays closed to them.
-    Role.REPAIR_CENTRE: frozenset(),
+    # The repair centre sees the repairs routed to it, never the registry.
+    Role.REPAIR_CENTRE: frozenset({Cap.VIEW_CASES, Cap.HANDLE_CASES}),
     Role.GRID_LEADER: frozenset(_GRID_WORKER),
     Role.GRID_MANAGER: frozenset(_GRID_WORKER),
-    # A volunteer resident: who lives in their building, room by room, nothing more.
-    Role.BUILDING_HEAD: frozenset({Cap.VIEW_REGISTRY}),
+    # A volunteer resident: who lives in their building, room by room, and the
+    # problems they report for it.
+    Role.BUILDING_HEAD: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_CASES, Cap.REPORT_CASES}),
     # Party data comes with the party issue; of the registry, the branch's grid
     # without sensitive categories or reveals.
-    Role.BRANCH_SECRETARY: frozenset(
-        {Cap.VIEW_AGGREGATES, Cap.VIEW_REGISTRY, Cap.VIEW_FULL_RECORD}
-    ),
+    Role.BRANCH_SECRETARY: frozenset(_REGISTRY_READ),
     Role.PARTY_MEMBER: frozenset(),
     Role.INSERVICE_MEMBER: frozenset(),
     Role.VOLUNTEER: frozenset(),
+}
+
+# Posts that see only the cases routed to them, whatever else lies in their scope.
+CASE_ROUTES: dict[str, str] = {
+    Role.SERVICE_CENTRE: "window",
+    Role.REPAIR_CENTRE: "repair",
 }
 
 # Where each role's post may sit in the tree.
@@ -100,6 +96,12 @@ ROLE_NODE_KINDS: dict[str, frozenset[str]] = {
     Role.PARTY_MEMBER: frozenset({NodeKind.COMMUNITY}),
     Role.INSERVICE_MEMBER: frozenset({NodeKind.COMMUNITY}),
     Role.VOLUNTEER: frozenset({NodeKind.COMMUNITY}),
+}
+
+# Posts that see only the cases routed to them, whatever else lies in their scope.
+CASE_ROUTES: dict[str, str] = {
+    Role.SERVICE_CENTRE: "window",
+    Role.REPAIR_CENTRE: "repair",
 }
 
 # Roles whose post is bound to one building rather than a whole node.

@@ -47,6 +47,27 @@ class Area:
         return grid_id is not None and grid_id in self.grid_ids
 
 
+def area_q(
+    area: Area,
+    *,
+    community: str = "community_id",
+    grid: str | None = "grid_id",
+    building: str | None = "building_id",
+    node: str | None = None,
+) -> Q:
+    """The rows one post covers, as a filter on the row's own columns."""
+    if area.building_id is not None:
+        return Q(**{building: area.building_id}) if building is not None else _NOTHING
+    if area.community_ids:
+        return Q(**{f"{community}__in": sorted(area.community_ids)})
+    if node is not None:
+        return Q(**{f"{node}__in": sorted(area.node_ids)})
+    if grid is not None:
+        # Tenant first, then the grid: matches the (community, grid) indexes.
+        return Q(**{community: area.post.community_id, f"{grid}__in": sorted(area.grid_ids)})
+    return _NOTHING
+
+
 class Scope:
     def __init__(self, user: AbstractBaseUser | AnonymousUser) -> None:
         self.user = user
@@ -137,21 +158,8 @@ class Scope:
         """A filter for rows carrying community / L2 grid / building (or node) columns."""
         result = _NOTHING
         for area in self.areas:
-            if cap not in area.caps:
-                continue
-            if area.building_id is not None:
-                if building is not None:
-                    result |= Q(**{building: area.building_id})
-                continue
-            if area.community_ids:
-                result |= Q(**{f"{community}__in": sorted(area.community_ids)})
-            elif node is not None:
-                result |= Q(**{f"{node}__in": sorted(area.node_ids)})
-            elif grid is not None:
-                # Tenant first, then the grid: matches the (community, grid) indexes.
-                result |= Q(
-                    **{community: area.post.community_id, f"{grid}__in": sorted(area.grid_ids)}
-                )
+            if cap in area.caps:
+                result |= area_q(area, community=community, grid=grid, building=building, node=node)
         return result
 
     def filter(self, qs: QuerySet[M], cap: str, **fields: str | None) -> QuerySet[M]:

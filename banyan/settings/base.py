@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "banyan.accounts",
     "banyan.timeline",
     "banyan.registry",
+    "banyan.casework",
     "banyan.api",
     "banyan.demo",
 ]
@@ -151,6 +152,25 @@ LOGGING = {
         "axes": {"handlers": ["console"], "level": "WARNING"},
     },
 }
+
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(os.environ.get("BANYAN_MEDIA_ROOT", VAR_DIR / "media"))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# The service loop; each a number a community may want to change.
+BANYAN_VISIT_GAP_DAYS = int(os.environ.get("BANYAN_VISIT_GAP_DAYS", "90"))
+BANYAN_AUTO_CLOSE_DAYS = int(os.environ.get("BANYAN_AUTO_CLOSE_DAYS", "7"))
+BANYAN_REOPEN_DAYS = int(os.environ.get("BANYAN_REOPEN_DAYS", "30"))
+BANYAN_DUE_SOON_HOURS = int(os.environ.get("BANYAN_DUE_SOON_HOURS", "48"))
+# Public QR intake: reports per client address per hour, and per building per day.
+BANYAN_INTAKE_PER_CLIENT_HOUR = int(os.environ.get("BANYAN_INTAKE_PER_CLIENT_HOUR", "5"))
+BANYAN_INTAKE_PER_BUILDING_DAY = int(os.environ.get("BANYAN_INTAKE_PER_BUILDING_DAY", "30"))
+BANYAN_PUBLIC_URL = os.environ.get("BANYAN_PUBLIC_URL", "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "banyan@localhost")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
 
 BANYAN_APP_NAME = _("Banyan")
 NINJA_PAGINATION_PER_PAGE = 50

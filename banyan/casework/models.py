@@ -1,0 +1,437 @@
+"""The service loop: cases (needs, repairs, hazards, disputes), home visits, the
+committee meeting, notifications and resident intake.
+
+A case's history is the event stream (timeline.Event with subject "case"): each
+transition writes one event, which also lands on each linked household's timeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from banyan.common.masking import mask_phone
+from banyan.places.models import Building, Compound, Node
+
+from .workflow import OPEN_STATES, State
+
+
+class Kind(models.TextChoices):
+    REQUEST = "request", _("Request (诉求)")
+    REPAIR = "repair", _("Repair (报修)")
+    HAZARD = "hazard", _("Hazard (隐患)")
+    DISPUTE = "dispute", _("Dispute (矛盾纠纷)")
+
+
+class Route(models.TextChoices):
+    WINDOW = "window", _("Service-centre window")
+    ERRAND = "errand", _("Errand by the grid worker (代办)")
+    REPAIR = "repair", _("Property-repair service centre")
+    TEAM = "team", _("Volunteer team")
+    GRID = "grid", _("Grid worker")
+
+
+class Channel(models.TextChoices):
+    VISIT = "visit", _("Home visit")
+    PHONE = "phone", _("Phone")
+    WALK_IN = "walk_in", _("Walk-in")
+    BUILDING_HEAD = "building_head", _("Building head")
+    QR = "qr", _("QR poster")
+    API = "api", _("API")
+
+
+class CaseCategory(models.Model):
+    """What a case is about; each community can add its own (data, not code)."""
+
+    community = models.ForeignKey(
+        Node,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty for a category every community uses."),
+    )
+    code = models.SlugField(_("code"), max_length=32)
+    name = models.CharField(_("name (Chinese)"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=50, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    default_route = models.CharField(_("default route"), max_length=16, choices=Route.choices)
+    deadline_hours = models.PositiveIntegerField(_("deadline (hours)"))
+    needs_confirmation = models.BooleanField(_("resident confirms"), default=True)
+    public = models.BooleanField(
+        _("offered to residents"),
+        default=True,
+        help_text=_("Shown on the QR form and in Open311 services."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "code"], name="case_category_code_unique"),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=models.Q(community=None),
+                name="case_category_shared_code_unique",
+            ),
+        ]
+        verbose_name = _("case category")
+        verbose_name_plural = _("case categories")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
+    @property
+    def deadline(self) -> dt.timedelta:
+        return dt.timedelta(hours=self.deadline_hours)
+
+
+def new_tracking_code() -> str:
+    """Short, unguessable, easy to read aloud on the phone: 10 characters, no 0/O/1/I."""
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+class Case(models.Model):
+    community = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="cases")
+    compound = models.ForeignKey(
+        Compound, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
+    )
+    household = models.ForeignKey(
+        "registry.Household",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+    lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    address = models.CharField(_("where"), max_length=200, blank=True)
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    category = models.ForeignKey(CaseCategory, on_delete=models.PROTECT, related_name="cases")
+    title = models.CharField(_("title"), max_length=100)
+    description = models.TextField(_("description"))
+
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    reporter_name = models.CharField(_("reporter"), max_length=50, blank=True)
+    reporter_phone = models.CharField(_("reporter's phone"), max_length=11, blank=True)
+    reporter = models.ForeignKey(
+        "registry.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    on_behalf_of = models.CharField(_("on behalf of"), max_length=100, blank=True)
+
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.SUBMITTED
+    )
+    state_before_suspend = models.CharField(max_length=16, choices=State.choices, blank=True)
+    route = models.CharField(_("route"), max_length=16, choices=Route.choices, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("assigned to"),
+    )
+    team = models.CharField(_("volunteer team"), max_length=32, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+    )
+
+    created_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(_("due"))
+    suspended_since = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    feedback = models.TextField(_("resident's feedback"), blank=True)
+    public_note = models.CharField(_("note for the resident"), max_length=300, blank=True)
+    tracking_code = models.CharField(max_length=12, unique=True, default=new_tracking_code)
+
+    # Disputes (矛盾纠纷)
+    mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mediated_cases",
+        verbose_name=_("mediator"),
+    )
+    agreement = models.TextField(_("agreement"), blank=True)
+    legal_aid_referred = models.BooleanField(_("referred to legal aid"), default=False)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(fields=["community", "grid", "state", "due_at"]),
+            models.Index(fields=["community", "route", "state", "due_at"]),
+            models.Index(fields=["assignee", "state", "due_at"]),
+            models.Index(fields=["building", "state"]),
+        ]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    def is_overdue(self, now: dt.datetime | None = None) -> bool:
+        """Past its due time while open and not suspended (the clock stops then)."""
+        if self.state not in OPEN_STATES or self.state == State.SUSPENDED:
+            return False
+        return self.due_at < (now or timezone.now())
+
+    @property
+    def reporter_phone_masked(self) -> str:
+        return mask_phone(self.reporter_phone)
+
+
+class CasePerson(models.Model):
+    class Role(models.TextChoices):
+        SUBJECT = "subject", _("Concerned")
+        PARTY = "party", _("Party to the dispute")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="people")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.SUBJECT)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "person"], name="case_person_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.person_id}"
+
+
+def photo_path(instance: CasePhoto, filename: str) -> str:
+    # Never the uploaded name: it may carry a resident's name or number.
+    return f"cases/{instance.case.community_id}/{instance.case_id}/{secrets.token_hex(12)}.jpg"
+
+
+class CasePhoto(models.Model):
+    class Stage(models.TextChoices):
+        REPORT = "report", _("As reported")
+        PROOF = "proof", _("Proof of hand-over")
+        RESOLUTION = "resolution", _("After the work")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=photo_path)
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.REPORT)
+    public = models.BooleanField(default=False)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class MediationSession(models.Model):
+    """One sitting of a dispute's mediation."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="mediation_sessions")
+    held_on = models.DateField(_("held on"))
+    attendees = models.CharField(_("attendees"), max_length=300)
+    summary = models.TextField(_("what was said"), blank=True)
+    agreed = models.TextField(_("what was agreed"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["held_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.held_on}"
+
+
+class Visit(models.Model):
+    """走访: a grid worker at a household's door."""
+
+    community = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, related_name="visits"
+    )
+    visited_on = models.DateField(_("visited on"))
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    purpose = models.CharField(_("purpose"), max_length=200)
+    heard = models.TextField(_("what we heard"), blank=True)
+    findings = models.TextField(_("findings"), blank=True)
+    dispute_case = models.ForeignKey(
+        Case,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_up_visits",
+        help_text=_("A follow-up visit of a dispute."),
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-visited_on", "-id"]
+        indexes = [
+            models.Index(fields=["community", "grid", "visited_on"]),
+            models.Index(fields=["household", "visited_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.visited_on}"
+
+
+class Meeting(models.Model):
+    """党总支会议: the committee reviews escalated cases and grid reports."""
+
+    community = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
+    held_on = models.DateField(_("date"))
+    title = models.CharField(_("title"), max_length=100)
+    attendees = models.CharField(_("attendees"), max_length=500)
+    agenda = models.TextField(_("agenda"), blank=True)
+    closed = models.BooleanField(_("minutes final"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.held_on} {self.title}"
+
+
+class AgendaItem(models.Model):
+    class Decision(models.TextChoices):
+        ASSIGN = "assign", _("Assign")
+        CLOSE = "close", _("Close")
+        OTHER = "other", _("Other")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="agenda_items"
+    )
+    grid = models.ForeignKey(
+        Node,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("For a grid report."),
+    )
+    title = models.CharField(_("item"), max_length=200)
+    report = models.TextField(_("grid report"), blank=True)
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, blank=True)
+    decision_note = models.TextField(_("decision"), blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Notification(models.Model):
+    """An in-app inbox entry; written after the change it reports has committed."""
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", _("Assigned to you")
+        DUE_SOON = "due_soon", _("Due soon")
+        OVERDUE = "overdue", _("Overdue")
+        REOPENED = "reopened", _("Reopened by the resident")
+        CONFIRMED = "confirmed", _("Confirmed by the resident")
+        NEW_CASE = "new_case", _("New case in your grid")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, related_name="+")
+    text = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class NotificationSetting(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_setting"
+    )
+    email = models.BooleanField(_("also send by email"), default=False)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: email={self.email}"
+
+
+class IntakeCounter(models.Model):
+    """Rate-limit counters for public intake, in the database so that every app server
+    counts the same (nothing may assume one process)."""
+
+    key = models.CharField(max_length=128)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="intake_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}@{self.window_start}: {self.count}"
+
+
+class Open311Key(models.Model):
+    """An Open311 client's api_key (only its SHA-256 is stored)."""
+
+    community = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,117 @@
+"""Notifications: in-app inbox rows and opt-in email, always after the change commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from banyan.accounts.models import Post
+from banyan.accounts.roles import CASE_ROUTES, Role
+
+from ..models import Case, Notification, NotificationSetting
+
+
+def _deliver(user_ids: Iterable[int], kind: str, case: Case | None, text: str) -> None:
+    ids = sorted(set(user_ids))
+    if not ids:
+        return
+
+    def send() -> None:
+        Notification.objects.bulk_create(
+            Notification(user_id=uid, kind=kind, case=case, text=text[:300]) for uid in ids
+        )
+        emails = (
+            get_user_model()
+            .objects.filter(
+                pk__in=NotificationSetting.objects.filter(user_id__in=ids, email=True).values(
+                    "user_id"
+                )
+            )
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+        for address in emails:
+            # Titles only; never a resident's name, phone or household in an email.
+            send_mail(
+                str(_("Banyan")) + ": " + text[:120],
+                text,
+                settings.DEFAULT_FROM_EMAIL,
+                [address],
+                fail_silently=True,
+            )
+
+    transaction.on_commit(send)
+
+
+def grid_staff(case: Case) -> list[int]:
+    """Users holding a grid post over the case's grid (grid manager, leader, secretary)."""
+    paths = []
+    parts = [p for p in case.grid.path.split("/") if p]
+    for i in range(len(parts)):
+        paths.append("/".join(parts[: i + 1]) + "/")
+    return list(
+        Post.objects.filter(
+            active=True,
+            community_id=case.community_id,
+            role__in=[Role.GRID_MANAGER, Role.GRID_LEADER],
+            node__path__in=paths,
+        ).values_list("user_id", flat=True)
+    )
+
+
+def route_staff(case: Case) -> list[int]:
+    roles = [role for role, route in CASE_ROUTES.items() if route == case.route]
+    return list(
+        Post.objects.filter(
+            active=True, community_id=case.community_id, role__in=roles
+        ).values_list("user_id", flat=True)
+    )
+
+
+def new_case(case: Case) -> None:
+    text = _("New case #%(n)s in %(grid)s: %(title)s") % {
+        "n": case.pk,
+        "grid": case.grid.name,
+        "title": case.title,
+    }
+    _deliver(grid_staff(case), Notification.Kind.NEW_CASE, case, text)
+
+
+def assigned(case: Case) -> None:
+    text = _("Case #%(n)s assigned: %(title)s") % {"n": case.pk, "title": case.title}
+    ids = [case.assignee_id] if case.assignee_id else route_staff(case)
+    _deliver([i for i in ids if i], Notification.Kind.ASSIGNED, case, text)
+
+
+def reopened(case: Case) -> None:
+    text = _("Case #%(n)s reopened by the resident: %(title)s") % {
+        "n": case.pk,
+        "title": case.title,
+    }
+    ids = [*grid_staff(case), *([case.assignee_id] if case.assignee_id else [])]
+    _deliver(ids, Notification.Kind.REOPENED, case, text)
+
+
+def confirmed(case: Case) -> None:
+    text = _("Case #%(n)s confirmed fixed (%(rating)s/5): %(title)s") % {
+        "n": case.pk,
+        "rating": case.rating,
+        "title": case.title,
+    }
+    ids = [*([case.assignee_id] if case.assignee_id else []), *grid_staff(case)]
+    _deliver(ids, Notification.Kind.CONFIRMED, case, text)
+
+
+def deadline(user_id: int, case: Case, *, overdue: bool) -> None:
+    kind = Notification.Kind.OVERDUE if overdue else Notification.Kind.DUE_SOON
+    text = (
+        _("Case #%(n)s is overdue: %(title)s")
+        if overdue
+        else _("Case #%(n)s is due soon: %(title)s")
+    ) % {"n": case.pk, "title": case.title}
+    _deliver([user_id], kind, case, text)

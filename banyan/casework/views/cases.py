@@ -1,0 +1,5 @@
+"""Cases screens."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Meetings screens."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Visits screens."""
+
+from __future__ import annotations
+
+urlpatterns: list = []
