@@ -51,6 +51,12 @@ VERBS = {
     "building_created": _("Building %(name)s added"),
     "compound_updated": _("Compound %(name)s changed"),
     "building_updated": _("Building %(name)s changed"),
+    "meeting_created": _("Committee meeting %(held_on)s %(title)s recorded"),
+    "meeting_updated": _("Committee meeting %(held_on)s %(title)s changed"),
+    "meeting_items_added": _("%(count)s item(s) put on the agenda of %(title)s"),
+    "meeting_item_removed": _("%(item)s taken off the agenda of %(title)s"),
+    "meeting_item_decided": _("%(title)s decided on %(item)s: %(note)s"),
+    "meeting_closed": _("Minutes of %(title)s made final (%(items)s item(s))"),
 }
 
 SENSITIVE_VERBS = frozenset({"category_added", "category_ended"})
