@@ -16,7 +16,9 @@ from banyan.accounts.roles import CASE_ROUTES, Role
 from ..models import Case, Notification, NotificationSetting
 
 
-def _deliver(user_ids: Iterable[int], kind: str, case: Case | None, text: str) -> None:
+def _deliver(
+    user_ids: Iterable[int], kind: str, case: Case | None, text: str, *, email: bool = True
+) -> None:
     ids = sorted(set(user_ids))
     if not ids:
         return
@@ -25,6 +27,8 @@ def _deliver(user_ids: Iterable[int], kind: str, case: Case | None, text: str) -
         Notification.objects.bulk_create(
             Notification(user_id=uid, kind=kind, case=case, text=text[:300]) for uid in ids
         )
+        if not email:
+            return
         emails = (
             get_user_model()
             .objects.filter(
@@ -107,11 +111,13 @@ def confirmed(case: Case) -> None:
     _deliver(ids, Notification.Kind.CONFIRMED, case, text)
 
 
-def deadline(user_id: int, case: Case, *, overdue: bool) -> None:
+def deadline(user_id: int, case: Case, *, overdue: bool, email: bool = True) -> None:
+    """Due soon / overdue; `email=False` when the caller sends one digest email instead
+    (casework_daily)."""
     kind = Notification.Kind.OVERDUE if overdue else Notification.Kind.DUE_SOON
     text = (
         _("Case #%(n)s is overdue: %(title)s")
         if overdue
         else _("Case #%(n)s is due soon: %(title)s")
     ) % {"n": case.pk, "title": case.title}
-    _deliver([user_id], kind, case, text)
+    _deliver([user_id], kind, case, text, email=email)
