@@ -28,6 +28,13 @@ class Command(BaseCommand):
             action="store_true",
             help="do nothing when a community already exists",
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="processes writing communities side by side (PostgreSQL only; "
+            "default: one per core for 4 or more communities)",
+        )
         parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -51,7 +58,10 @@ class Command(BaseCommand):
                 "(this deletes all domain data), or --if-empty to keep it."
             )
         counts = builder.build(
-            seed=options["seed"], communities=options["communities"], progress=say
+            seed=options["seed"],
+            communities=options["communities"],
+            progress=say,
+            workers=options["workers"],
         )
         seconds = counts.pop("seconds")
         say("")
