@@ -435,3 +435,20 @@ class Open311Key(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def new_intake_token() -> str:
+    """96 random bits, URL-safe: a poster's link cannot be guessed from a building's id."""
+    return secrets.token_urlsafe(12)
+
+
+class BuildingIntake(models.Model):
+    """The token a building's QR poster links to (/r/<token>/). Created lazily when a poster
+    is first printed; a new token retires every poster printed before it."""
+
+    building = models.OneToOneField(Building, on_delete=models.CASCADE, related_name="intake")
+    token = models.CharField(max_length=32, unique=True, default=new_intake_token)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.building_id}: {self.token}"

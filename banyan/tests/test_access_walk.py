@@ -32,6 +32,23 @@ PUBLIC = {
     "api-v1:api-root",
     "api-v1:issue_token",
     "api-v1:revoke_token",  # acts on the caller's own token only
+    # Residents without an account: the poster's unguessable token or the case's tracking
+    # code is the credential (banyan.casework.tests.test_public).
+    "intake:form",
+    "intake:thanks",
+    "intake:track-lookup",
+    "intake:track",
+    "intake:track-confirm",
+    "intake:track-reopen",
+    "intake:track-photo",
+    # Open311 GeoReport v2: public data for any client, POST with an api_key
+    # (banyan.open311.tests.test_views_open311).
+    "open311:discovery",
+    "open311:services",
+    "open311:service-definition",
+    "open311:requests",
+    "open311:request-detail",
+    "open311:token",
 }
 PUBLIC_NAMESPACES = {"admin"}  # Django admin: staff-only reference data, its own permissions
 
@@ -73,6 +90,9 @@ WEB_OBJECTS = {
     "registry:person-death": "person_1_1",
     "registry:category-add": "person_1_1",
     "registry:category-end": "person_category",
+    "intake:poster": "building_1_1",
+    "intake:poster-renew": "building_1_1",
+    "intake:poster-compound": "compound_1_1",
     "accounts:post-revoke": "bob_post",
 }
 

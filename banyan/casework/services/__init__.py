@@ -21,6 +21,7 @@ from .cases import (
     case_suspend,
     close_unconfirmed,
 )
+from .intake import intake_submit as intake_submit
 
 __all__ = [
     "assignable_users",

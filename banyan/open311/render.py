@@ -1,0 +1,198 @@
+"""GeoReport v2 documents: which fields of a case Open311 shows, and how they are written
+as JSON or XML (xml.etree: the format is a flat element tree, nothing a library must do).
+
+What a request shows, and why (docs/open311.md):
+- never the reporter's name or phone, the household, the staff's "where" text or an
+  internal note;
+- problems with a place (repairs, hazards) show their building and coordinates; requests
+  about people (paperwork, social assistance, elderly care …) show only their
+  second-level grid, because "a social-assistance request in building 3" points at a
+  family;
+- a description only where a resident wrote it for the public form (QR poster, Open311
+  itself) about a place; text staff wrote down at someone's door stays inside.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from banyan.casework.models import Case, CaseCategory, Channel, Kind, Route
+from banyan.casework.workflow import State
+
+from .selectors import open311_status
+
+PLACE_KINDS = frozenset({Kind.REPAIR, Kind.HAZARD})
+PUBLIC_CHANNELS = frozenset({Channel.QR, Channel.API})
+
+# XML element names of list items (the spec's "⇊ / ↴" pairs).
+_ITEMS = {
+    "services": "service",
+    "service_requests": "request",
+    "errors": "error",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+}
+# Characters XML 1.0 cannot carry at all, even escaped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def w3c(value: dt.datetime | None) -> str | None:
+    """ISO 8601 with the offset, in the deployment's time zone (2026-03-01T09:30:00+08:00)."""
+    if value is None:
+        return None
+    return timezone.localtime(value).isoformat(timespec="seconds")
+
+
+def _number(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+# --- services -------------------------------------------------------------------------------
+
+
+def service_notice(category: CaseCategory) -> str:
+    hours = category.deadline_hours
+    if hours >= 48 and hours % 24 == 0:
+        return _("Dealt with within %(n)s days") % {"n": hours // 24}
+    return _("Dealt with within %(n)s hours") % {"n": hours}
+
+
+def service(category: CaseCategory) -> dict[str, Any]:
+    keywords = dict.fromkeys(
+        k for k in (category.name, category.name_en, category.code, category.kind) if k
+    )
+    return {
+        "service_code": category.code,
+        "service_name": category.display_name,
+        "description": f"{Kind(category.kind).label}: {service_notice(category)}",
+        "metadata": False,
+        "type": "realtime",
+        "keywords": ", ".join(keywords),
+        "group": category.kind,
+    }
+
+
+def service_definition(category: CaseCategory) -> dict[str, Any]:
+    return {"service_code": category.code, "attributes": []}
+
+
+# --- requests -------------------------------------------------------------------------------
+
+
+def _updated(case: Case) -> dt.datetime:
+    # The spec: for a closed request, the time it was closed.
+    if case.state == State.RESOLVED and case.resolved_at:
+        return case.resolved_at
+    if open311_status(case) == "closed" and case.closed_at:
+        return case.closed_at
+    return case.updated_at
+
+
+def _status_notes(case: Case, place: bool) -> str | None:
+    if place and case.public_note:
+        return case.public_note
+    if case.state == State.DUPLICATE and case.duplicate_of_id:
+        return _("Duplicate of request %(id)s.") % {"id": case.duplicate_of_id}
+    return None
+
+
+def request(case: Case) -> dict[str, Any]:
+    """One service request, with the spec's fields in the spec's order."""
+    place = case.kind in PLACE_KINDS
+    building = case.building if place else None
+    if building is not None:
+        address = f"{building.number}, {building.compound.name}, {case.community.name}"
+        lat = case.lat if case.lat is not None else building.lat
+        lng = case.lng if case.lng is not None else building.lng
+    else:
+        address = f"{case.grid.name}, {case.community.name}"
+        lat, lng = (case.lat, case.lng) if place and case.lat is not None else (None, None)
+        if lat is None:
+            lat, lng = case.grid.lat, case.grid.lng
+    public_text = place and case.channel in PUBLIC_CHANNELS
+    return {
+        "service_request_id": str(case.pk),
+        "status": open311_status(case),
+        "status_notes": _status_notes(case, place),
+        "service_name": case.category.display_name,
+        "service_code": case.category.code,
+        "description": case.description if public_text else None,
+        "agency_responsible": str(Route(case.route).label) if case.route else case.community.name,
+        "service_notice": service_notice(case.category),
+        "requested_datetime": w3c(case.created_at),
+        "updated_datetime": w3c(_updated(case)),
+        "expected_datetime": w3c(case.due_at),
+        "address": address,
+        "address_id": str(building.pk) if building is not None else None,
+        "zipcode": None,
+        "lat": _number(lat),
+        "long": _number(lng),
+        # Photos are not published through Open311: a report photo may show a person.
+        "media_url": None,
+    }
+
+
+# --- documents ------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _NOT_XML.sub("", str(value))
+
+
+def _append(parent: ET.Element, name: str, value: Any) -> None:
+    element = ET.SubElement(parent, name)
+    if isinstance(value, list):
+        for item in value:
+            _append(element, _ITEMS[name], item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _append(element, key, item)
+    else:
+        element.text = _text(value)
+
+
+def to_xml(root: str, payload: list[Any] | dict[str, Any]) -> bytes:
+    element = ET.Element(root)
+    if isinstance(payload, list):
+        for item in payload:
+            _append(element, _ITEMS[root], item)
+    else:
+        for key, item in payload.items():
+            _append(element, key, item)
+    body = ET.tostring(element, encoding="unicode")
+    return ('<?xml version="1.0" encoding="utf-8"?>\n' + body).encode()
+
+
+def document(
+    fmt: str, root: str, payload: list[Any] | dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    """The payload as the client asked for it: .xml (the spec's required format) or .json."""
+    if fmt == "xml":
+        return HttpResponse(
+            to_xml(root, payload), content_type="text/xml; charset=utf-8", status=status
+        )
+    return HttpResponse(
+        json.dumps(payload, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+        status=status,
+    )
+
+
+def error(fmt: str, status: int, description: str) -> HttpResponse:
+    """The spec's error document: a list of {code, description}; code = the HTTP status."""
+    return document(fmt, "errors", [{"code": status, "description": description}], status=status)
