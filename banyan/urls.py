@@ -13,6 +13,7 @@ urlpatterns = [
     path("registry/", include("banyan.registry.urls")),
     path("cases/", include("banyan.casework.urls")),
     path("r/", include("banyan.casework.urls_public")),
+    path("party/", include("banyan.party.urls")),
     path("open311/v2/", include("banyan.open311.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

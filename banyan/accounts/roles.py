@@ -39,6 +39,15 @@ class Cap:
     HANDLE_CASES = "handle_cases"  # accept, route, resolve … cases
     REPORT_CASES = "report_cases"  # record a case for a resident (building heads too)
     CHAIR_MEETINGS = "chair_meetings"  # committee meetings and their decisions
+    # Party data follows the party tree: a branch's rows are seen from posts whose subtree
+    # holds the node the branch is bound to (banyan.party.selectors), never by home grid.
+    VIEW_PARTY = "view_party"  # party members, contacts, themed days, tracing cases
+    MANAGE_PARTY = "manage_party"  # log contacts, keep members, hold themed days, trace
+    PARTY_FIGURES = "party_figures"  # care compliance and counts per branch, never a member
+    PARTY_ADMIN = "party_admin"  # care rules, branches, in-service approvals, party settings
+    # Whether a household has party members, and nothing else; only where the community's
+    # party settings allow it (banyan.party.models.PartySettings).
+    VIEW_PARTY_PRESENCE = "view_party_presence"
 
 
 _CASEWORK = {Cap.VIEW_CASES, Cap.HANDLE_CASES, Cap.REPORT_CASES}
@@ -52,10 +61,11 @@ _GRID_WORKER = {
     Cap.MANAGE_PLACES,
 }
 _ALL = {*_GRID_WORKER, Cap.MANAGE_POSTS, Cap.CHAIR_MEETINGS}
+_PARTY_WORK = {Cap.VIEW_PARTY, Cap.MANAGE_PARTY, Cap.PARTY_FIGURES}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.DISTRICT_VIEWER: frozenset({Cap.VIEW_AGGREGATES}),
-    Role.COMMUNITY_ADMIN: frozenset(_ALL),
+    Role.DISTRICT_VIEWER: frozenset({Cap.VIEW_AGGREGATES, Cap.PARTY_FIGURES}),
+    Role.COMMUNITY_ADMIN: frozenset({*_ALL, *_PARTY_WORK, Cap.PARTY_ADMIN}),
     # The window handles paperwork (低保 applications, certificates): it reads the
     # whole registry and may reveal, but does not edit it; of the cases it sees those
     # routed to the window (CASE_ROUTES).
@@ -64,14 +74,14 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     # The repair centre sees the repairs routed to it, never the registry.
     Role.REPAIR_CENTRE: frozenset({Cap.VIEW_CASES, Cap.HANDLE_CASES}),
-    Role.GRID_LEADER: frozenset(_GRID_WORKER),
-    Role.GRID_MANAGER: frozenset(_GRID_WORKER),
+    Role.GRID_LEADER: frozenset({*_GRID_WORKER, Cap.VIEW_PARTY_PRESENCE}),
+    Role.GRID_MANAGER: frozenset({*_GRID_WORKER, Cap.VIEW_PARTY_PRESENCE}),
     # A volunteer resident: who lives in their building, room by room, and the
     # problems they report for it.
     Role.BUILDING_HEAD: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_CASES, Cap.REPORT_CASES}),
-    # Party data comes with the party issue; of the registry, the branch's grid
-    # without sensitive categories or reveals.
-    Role.BRANCH_SECRETARY: frozenset(_REGISTRY_READ),
+    # The branch's members wherever they live (the party tree); of the registry, the
+    # branch's grid without sensitive categories or reveals.
+    Role.BRANCH_SECRETARY: frozenset({*_REGISTRY_READ, *_PARTY_WORK}),
     Role.PARTY_MEMBER: frozenset(),
     Role.INSERVICE_MEMBER: frozenset(),
     Role.VOLUNTEER: frozenset(),

@@ -200,10 +200,13 @@ class Scope:
 SEEING = frozenset({Cap.VIEW_AGGREGATES, Cap.VIEW_REGISTRY})
 
 
-def require(caps: frozenset[str], cap: str) -> None:
+def require(caps: frozenset[str], cap: str, *, seeing: frozenset[str] = SEEING) -> None:
     """The services' guard: Http404 when the user cannot see the object at all (never
-    confirm it exists), PermissionDenied when they see it but may not do this."""
-    if not caps & SEEING:
+    confirm it exists), PermissionDenied when they see it but may not do this.
+
+    `seeing` names the capabilities that make the object visible (party rows are seen
+    with Cap.VIEW_PARTY, not with the registry's)."""
+    if not caps & seeing:
         raise Http404
     if cap not in caps:
         raise PermissionDenied

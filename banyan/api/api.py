@@ -24,7 +24,7 @@ from banyan.accounts.tokens import TOKEN_LIFETIME, token_issue, token_revoke
 from banyan.common.errors import DomainError
 
 from .auth import BearerToken, BrowserSession
-from .routers import places, registry
+from .routers import party, places, registry
 from .schemas import ErrorOut, TokenIn, TokenOut
 
 log = logging.getLogger("banyan.api")
@@ -102,3 +102,4 @@ def revoke_token(request: HttpRequest) -> Any:
 
 api.add_router("", places.router)
 api.add_router("", registry.router)
+api.add_router("", party.router)

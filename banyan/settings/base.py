@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "banyan.timeline",
     "banyan.registry",
     "banyan.casework",
+    "banyan.party",
     "banyan.open311",
     "banyan.api",
     "banyan.demo",

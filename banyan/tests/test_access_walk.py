@@ -18,6 +18,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from banyan.accounts.tokens import token_issue
+from banyan.party.tests.factories import party_objects
 from banyan.places.models import Facility, FacilityKind
 from banyan.registry.models import Category, PersonCategory
 from banyan.registry.services import category_add
@@ -32,6 +33,10 @@ PUBLIC = {
     "api-v1:api-root",
     "api-v1:issue_token",
     "api-v1:revoke_token",  # acts on the caller's own token only
+    # In-service members report to a community: rate-limited, CSRF-checked, it reads no
+    # data (banyan.party.tests.test_views_party).
+    "party:register",
+    "party:register-done",
     # Residents without an account: the poster's unguessable token or the case's tracking
     # code is the credential (banyan.casework.tests.test_public).
     "intake:form",
@@ -68,6 +73,24 @@ SCOPED_ELSEWHERE = {
     "::test_non_admins_get_404_on_every_management_page",
     "accounts:access-log": "banyan.accounts.tests.test_views_accounts"
     "::test_the_access_log_lists_only_alices_community",
+    "party:home": "banyan.party.tests.test_views_party::test_every_party_list_shows_only_the_scope",
+    "party:obligations": "banyan.party.tests.test_views_party"
+    "::test_every_party_list_shows_only_the_scope",
+    "party:member-list": "banyan.party.tests.test_views_party"
+    "::test_every_party_list_shows_only_the_scope",
+    "party:tracing-list": "banyan.party.tests.test_views_party"
+    "::test_every_party_list_shows_only_the_scope",
+    "party:compliance": "banyan.party.tests.test_views_party::test_compliance_counts_per_branch",
+    "party:presence": "banyan.party.tests.test_views_party"
+    "::test_grid_managers_see_member_households_only_where_the_community_allows",
+    "party:rule-list": "banyan.party.tests.test_views_party"
+    "::test_party_admin_pages_are_404_for_everyone_else",
+    "party:rule-create": "banyan.party.tests.test_views_party"
+    "::test_party_admin_pages_are_404_for_everyone_else",
+    "party:settings": "banyan.party.tests.test_views_party"
+    "::test_party_admin_pages_are_404_for_everyone_else",
+    "party:registration-list": "banyan.party.tests.test_views_party"
+    "::test_party_admin_pages_are_404_for_everyone_else",
 }
 
 # Web routes with an object: which of bob's objects to ask for.
@@ -94,6 +117,34 @@ WEB_OBJECTS = {
     "intake:poster-renew": "building_1_1",
     "intake:poster-compound": "compound_1_1",
     "accounts:post-revoke": "bob_post",
+    # Party rows of a branch bound to L1 grid 1 (banyan.party.tests.factories).
+    "party:member-detail": "party_member",
+    "party:member-edit": "party_member",
+    "party:member-reveal": "party_member",
+    "party:contact-log": "party_member",
+    "party:admission-add": "party_member",
+    "party:member-mobile": "party_member",
+    "party:member-transfer": "party_member",
+    "party:member-lost": "party_member",
+    "party:service-add": "party_member",
+    "party:service-record": "party_member",
+    "party:org-detail": "party_branch",
+    "party:member-create": "party_branch",
+    "party:themed-day-create": "party_branch",
+    "party:themed-day-detail": "themed_day",
+    "party:themed-day-attendance": "themed_day",
+    "party:themed-day-photos": "themed_day",
+    "party:photo": "party_photo",
+    "party:tracing-detail": "tracing_case",
+    "party:tracing-add-lead": "tracing_case",
+    "party:tracing-attempt": "tracing_case",
+    "party:tracing-verify": "tracing_case",
+    "party:tracing-return": "tracing_case",
+    "party:tracing-support": "tracing_case",
+    "party:tracing-close": "tracing_case",
+    "party:rule-change": "party_rule",
+    "party:registration-detail": "party_registration",
+    "party:registration-reject": "party_registration",
 }
 
 # API routes: the first path segment says which of bob's objects fills {id}.
@@ -104,6 +155,17 @@ API_OBJECTS = {
     "households": "household_1_1",
     "persons": "person_1_1",
     "facilities": "facility",
+    "party/orgs": "party_branch",
+    "party/members": "party_member",
+    "party/contacts": "party_contact",
+    "party/themed-days": "themed_day",
+    "party/tracing": "tracing_case",
+}
+# API routes without an object, and the test that proves their scope.
+API_SCOPED_ELSEWHERE = {
+    "party/obligations": "banyan.api.tests.test_api_party::test_obligations_are_only_in_the_scope",
+    "party/compliance": "banyan.api.tests.test_api_party"
+    "::test_compliance_needs_party_figures_there",
 }
 API_BODIES = {
     "reveal": {"field": "phone"},
@@ -128,14 +190,21 @@ def _is_api(route: str) -> bool:
     return route.startswith("api/")
 
 
+def _api_key(route: str) -> str:
+    """Which API_OBJECTS entry a route belongs to: its first path segment, or the first
+    two under /party/ (one app, several kinds of object)."""
+    parts = route.removeprefix("api/v1/").split("/")
+    return "/".join(parts[:2]) if parts[0] == "party" else parts[0]
+
+
 def test_every_route_is_public_or_scope_tested():
     untested = []
     for route, name, _p in routes():
         if name in PUBLIC or name.split(":")[0] in PUBLIC_NAMESPACES:
             continue
         if _is_api(route):
-            segment = route.removeprefix("api/v1/").split("/")[0]
-            if segment in API_OBJECTS:
+            segment = _api_key(route)
+            if segment in API_OBJECTS or segment in API_SCOPED_ELSEWHERE:
                 continue
         elif name in WEB_OBJECTS or name in SCOPED_ELSEWHERE:
             continue
@@ -143,7 +212,9 @@ def test_every_route_is_public_or_scope_tested():
     assert untested == [], "routes neither public nor scope-tested: " + ", ".join(untested)
 
 
-@pytest.mark.parametrize("name", sorted(set(SCOPED_ELSEWHERE.values())))
+@pytest.mark.parametrize(
+    "name", sorted(set(SCOPED_ELSEWHERE.values()) | set(API_SCOPED_ELSEWHERE.values()))
+)
 def test_the_named_scope_tests_exist(name):
     module, func = name.split("::")
     assert callable(getattr(importlib.import_module(module), func, None)), name
@@ -164,6 +235,7 @@ def objects(world):
     )
     return SimpleNamespace(
         **vars(world),
+        **party_objects(world),
         facility=facility,
         person_category=PersonCategory.objects.get(pk=pc.pk),
         bob_post=world.posts.bob,
@@ -203,8 +275,8 @@ def test_outsiders_get_404_on_every_api_object_route(client, objects, outsider):
         if not _is_api(route) or "<id>" not in route or route in seen:
             continue
         seen.add(route)
-        segment, *rest = route.removeprefix("api/v1/").split("/")
-        obj = getattr(objects, API_OBJECTS[segment])
+        _segment, *rest = route.removeprefix("api/v1/").split("/")
+        obj = getattr(objects, API_OBJECTS[_api_key(route)])
         url = "/" + route.replace("<id>", str(obj.pk))
         body = dict(API_BODIES.get(rest[-1], {})) if len(rest) > 1 else {}
         if "person" in body:

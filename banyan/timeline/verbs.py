@@ -57,6 +57,39 @@ VERBS = {
     "meeting_item_removed": _("%(item)s taken off the agenda of %(title)s"),
     "meeting_item_decided": _("%(title)s decided on %(item)s: %(note)s"),
     "meeting_closed": _("Minutes of %(title)s made final (%(items)s item(s))"),
+    # party (events recorded sensitive and never linked to a household or person)
+    "party_org_created": _("Party organisation %(name)s set up (bound to %(node)s)"),
+    "party_org_bound": _("%(name)s bound to %(to)s (was %(from)s)"),
+    "party_member_added": _("%(name)s joined %(branch)s"),
+    "party_member_updated": _("%(name)s: party details changed (%(fields)s)"),
+    "party_member_mobile": _("%(name)s is working away (%(where)s)"),
+    "party_member_back": _("%(name)s is back from working away"),
+    "party_member_transferred": _("%(name)s transferred from %(from)s to %(to)s"),
+    "party_member_left": _("%(name)s left the community's party organisation (%(state)s)"),
+    "party_settings_changed": _("Party settings: grid workers see member households: %(value)s"),
+    "party_contact": _("%(kind)s with %(name)s"),
+    "party_admission": _("%(name)s admitted to hospital"),
+    "party_rule_created": _("Care rule %(name)s, in force from %(valid_from)s"),
+    "party_rule_changed": _("Care rule %(name)s changed from %(valid_from)s"),
+    "party_rule_ended": _("Care rule %(name)s ends: not in force from %(valid_from)s"),
+    "party_themed_day": _("Themed party day of %(branch)s: %(theme)s"),
+    "party_themed_day_photos": _("%(photos)s photo(s) added to the themed day %(theme)s"),
+    "party_attendance": _(
+        "Attendance at %(theme)s: %(present)s present, %(excused)s excused, %(absent)s absent"
+    ),
+    "party_member_lost": _("%(name)s lost touch with the branch (since %(since)s)"),
+    "party_tracing_lead": _("Tracing %(name)s: a lead (%(kind)s)"),
+    "party_tracing_attempt": _("Tracing %(name)s: attempt by %(method)s"),
+    "party_tracing_verified": _("Tracing %(name)s: identity verified"),
+    "party_tracing_returned": _("%(name)s is back in the branch"),
+    "party_tracing_support": _("Support for %(name)s: %(kind)s"),
+    "party_tracing_closed": _("Tracing %(name)s closed: %(note)s"),
+    "party_registration": _("In-service member %(name)s registered from %(unit)s"),
+    "party_registration_approved": _(
+        "In-service member %(name)s (%(unit)s) approved into %(branch)s"
+    ),
+    "party_registration_rejected": _("Registration of %(name)s rejected: %(note)s"),
+    "party_service": _("%(name)s served: %(activity)s (%(hours)s h)"),
 }
 
 SENSITIVE_VERBS = frozenset({"category_added", "category_ended"})

@@ -1,0 +1,729 @@
+"""Reads of party data, always through the user's scope — by the party tree.
+
+A party row is seen from a post whose subtree holds the node its branch is bound to
+(`Scope.q(..., node="branch__node_id")`): the community admin sees every branch, a
+branch secretary (post at the branch's L1 grid) the branch's members wherever they
+live, and a grid manager (post at an L2 grid, below the binding) none of them.
+`get_<thing>_for_user` is the only way a view loads one object: Http404 outside.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Exists, Model, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from banyan.accounts.roles import Cap
+from banyan.accounts.scope import get_scope
+from banyan.places.models import Node, NodeKind
+from banyan.registry.models import Household, Person, PersonStatus
+
+from . import obligations as engine
+from .models import (
+    THEMED_DAY,
+    Contact,
+    ContactStatus,
+    Member,
+    MemberEvent,
+    MemberPeriod,
+    MemberState,
+    Org,
+    OrgKind,
+    PartySettings,
+    PeriodKind,
+    Registration,
+    RegistrationState,
+    Rule,
+    ThemedDay,
+    ThemedDayPhoto,
+    TracingCase,
+    Transfer,
+)
+from .workflow import TracingState
+
+User = AbstractBaseUser | AnonymousUser
+M = TypeVar("M", bound=Model)
+
+# Party rows are visible with this capability; acting on them needs more.
+SEEING = frozenset({Cap.VIEW_PARTY})
+
+
+# --- the scope, by the party tree ------------------------------------------------------
+
+
+def party_q(user: User, cap: str, *, node: str = "branch__node_id") -> Q:
+    """Rows whose branch is bound to a node inside the user's posts with `cap` (a whole
+    community for a community post), as a filter on the row's community and `node`."""
+    return get_scope(user).q(cap, community="community_id", grid=None, building=None, node=node)
+
+
+def scoped(qs: QuerySet[M], user: User, cap: str, *, node: str = "branch__node_id") -> QuerySet[M]:
+    return get_scope(user).filter(
+        qs, cap, community="community_id", grid=None, building=None, node=node
+    )
+
+
+def caps_at_org(user: User, org: Org) -> frozenset[str]:
+    """The user's capabilities on rows of `org` (from posts whose subtree holds its node)."""
+    return get_scope(user).caps_at_node(org.node)
+
+
+def caps_at_community(user: User, community_id: int) -> frozenset[str]:
+    return get_scope(user).caps_at(community_id=community_id)
+
+
+def _one(qs: QuerySet[M], pk: int) -> M:
+    obj = qs.filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+# --- organisations ---------------------------------------------------------------------
+
+
+def org_list(
+    *, user: User, cap: str = Cap.VIEW_PARTY, community_id: int | None = None
+) -> QuerySet[Org]:
+    """Party organisations bound inside the user's scope (groups and branches, and the
+    general branch for community posts)."""
+    qs = scoped(Org.objects.all(), user, cap, node="node_id")
+    if community_id is not None:
+        qs = qs.filter(community_id=community_id)
+    return qs.select_related("node", "parent").order_by("community_id", "sort_order", "id")
+
+
+def branch_list(*, user: User, cap: str = Cap.VIEW_PARTY) -> list[Org]:
+    return list(org_list(user=user, cap=cap).exclude(kind=OrgKind.GROUP))
+
+
+def get_org_for_user(user: User, pk: int, cap: str = Cap.VIEW_PARTY) -> Org:
+    """One party organisation bound inside the user's scope, or Http404."""
+    return _one(org_list(user=user, cap=cap), pk)
+
+
+def org_member_counts(orgs: list[Org]) -> dict[int, int]:
+    rows = (
+        Member.objects.filter(branch__in=orgs, state=MemberState.ACTIVE)
+        .values("branch_id")
+        .annotate(n=Count("id"))
+    )
+    return {r["branch_id"]: r["n"] for r in rows}
+
+
+# --- members ---------------------------------------------------------------------------
+
+
+def member_list(
+    *,
+    user: User,
+    branch: Org | None = None,
+    q: str = "",
+    flag: str = "",
+    include_former: bool = False,
+) -> QuerySet[Member]:
+    """Members of the branches in the user's scope; narrowing never widens.
+
+    `flag`: mobile, retired, restructured, in_service, lost, found."""
+    qs = scoped(Member.objects.all(), user, Cap.VIEW_PARTY)
+    if not include_former:
+        qs = qs.filter(state=MemberState.ACTIVE)
+    if branch is not None:
+        qs = qs.filter(Q(branch=branch) | Q(group=branch))
+    if flag in {"mobile", "retired", "restructured", "in_service"}:
+        qs = qs.filter(**{flag: True})
+    elif flag == "lost":
+        qs = qs.filter(contact_status=ContactStatus.LOST)
+    elif flag == "found":
+        qs = qs.filter(contact_status=ContactStatus.FOUND)
+    elif flag == "community":
+        qs = qs.filter(in_service=False)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(unit__icontains=q))
+    return qs.select_related("branch", "group").order_by("branch__sort_order", "name", "id")
+
+
+def get_member_for_user(user: User, pk: int, cap: str = Cap.VIEW_PARTY) -> Member:
+    """One member of a branch in the user's scope, or Http404 (whatever the state)."""
+    qs = scoped(Member.objects.all(), user, cap).select_related(
+        "branch__node", "group", "person__household__building__compound", "community"
+    )
+    return _one(qs, pk)
+
+
+def member_home_label(user: User, member: Member) -> tuple[str, int | None]:
+    """Where the member lives, and the person id when the user may open that record."""
+    person = member.person
+    if person is None:
+        return member.address, None
+    label = str(person.household.label)
+    caps = get_scope(user).caps_at(
+        community_id=person.community_id,
+        grid_id=person.grid_id,
+        building_id=person.household.building_id,
+    )
+    return label, person.pk if Cap.VIEW_REGISTRY in caps else None
+
+
+def member_contacts(*, member: Member, limit: int = 50) -> QuerySet[Contact]:
+    """The member's contact log, newest first; the caller has checked scope."""
+    return member.contacts.select_related("by").order_by("-contacted_on", "-id")[:limit]
+
+
+def member_events(*, member: Member) -> QuerySet[MemberEvent]:
+    return member.events.order_by("-occurred_on", "-id")
+
+
+def member_transfers(*, member: Member) -> QuerySet[Transfer]:
+    return member.transfers.select_related("from_branch", "to_branch").order_by("-on", "-id")
+
+
+def member_periods(*, member: Member) -> QuerySet[MemberPeriod]:
+    return member.periods.order_by("-start", "-id")
+
+
+def contact_list(
+    *, user: User, member: Member | None = None, branch: Org | None = None, kind: str = ""
+) -> QuerySet[Contact]:
+    """Contacts with members of the branches in the user's scope, newest first."""
+    qs = scoped(Contact.objects.all(), user, Cap.VIEW_PARTY, node="member__branch__node_id")
+    if member is not None:
+        qs = qs.filter(member=member)
+    if branch is not None:
+        qs = qs.filter(member__branch=branch)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.select_related("member", "by").order_by("-contacted_on", "-id")
+
+
+def get_contact_for_user(user: User, pk: int) -> Contact:
+    return _one(contact_list(user=user), pk)
+
+
+# --- figures ---------------------------------------------------------------------------
+
+
+def figures(*, user: User, branch: Org | None = None, today: dt.date | None = None) -> dict:
+    """Counts for the party home page: members, mobile, retired, in-service, lost now,
+    found this year and found in all — in two queries."""
+    today = today or timezone.localdate()
+    members = scoped(Member.objects.filter(state=MemberState.ACTIVE), user, Cap.PARTY_FIGURES)
+    cases = scoped(
+        TracingCase.objects.all(), user, Cap.PARTY_FIGURES, node="member__branch__node_id"
+    )
+    if branch is not None:
+        members = members.filter(branch=branch)
+        cases = cases.filter(member__branch=branch)
+    out = members.aggregate(
+        members=Count("id", filter=Q(in_service=False)),
+        mobile=Count("id", filter=Q(in_service=False, mobile=True)),
+        retired=Count("id", filter=Q(in_service=False, retired=True)),
+        restructured=Count("id", filter=Q(in_service=False, restructured=True)),
+        in_service=Count("id", filter=Q(in_service=True)),
+        lost_now=Count("id", filter=Q(contact_status=ContactStatus.LOST)),
+    )
+    out |= cases.aggregate(
+        found_this_year=Count(
+            "id",
+            filter=Q(state=TracingState.RETURNED, returned_on__year=today.year),
+        ),
+        found_in_all=Count("id", filter=Q(state=TracingState.RETURNED)),
+    )
+    return out
+
+
+# --- the obligation engine's inputs ----------------------------------------------------
+
+
+def rule_versions(community_ids: Iterable[int]) -> dict[int, list[engine.RuleVersion]]:
+    """The rule versions in force for each community, in one query: a community's own
+    versions of a rule replace the shared default from their first `valid_from` on."""
+    ids = sorted(set(community_ids))
+    rows = list(Rule.objects.filter(Q(community__isnull=True) | Q(community_id__in=ids)))
+    shared = [r for r in rows if r.community_id is None]
+    out: dict[int, list[engine.RuleVersion]] = {}
+    for cid in ids:
+        own = [r for r in rows if r.community_id == cid]
+        first_own: dict[str, dt.date] = {}
+        for r in own:
+            first_own[r.code] = min(first_own.get(r.code, r.valid_from), r.valid_from)
+        versions = [_version(r) for r in own]
+        for r in shared:
+            cut = first_own.get(r.code)
+            if cut is not None and r.valid_from >= cut:
+                continue
+            valid_to = r.valid_to
+            if cut is not None:
+                end = cut - dt.timedelta(days=1)
+                valid_to = end if valid_to is None else min(valid_to, end)
+            versions.append(_version(r, valid_to=valid_to))
+        out[cid] = versions
+    return out
+
+
+def _version(r: Rule, **override: Any) -> engine.RuleVersion:
+    values: dict[str, Any] = {
+        "id": r.pk,
+        "code": r.code,
+        "name": r.display_name,
+        "subject": r.subject,
+        "who": dict(r.who or {}),
+        "trigger": r.trigger,
+        "contact_kind": r.contact_kind,
+        "cadence": r.cadence,
+        "count": r.count,
+        "responsible_role": r.responsible_role,
+        "responsible_at": r.responsible_at,
+        "valid_from": r.valid_from,
+        "valid_to": r.valid_to,
+        "active": r.active,
+    }
+    values.update(override)
+    return engine.RuleVersion(**values)
+
+
+def rule_list(*, user: User) -> list[tuple[Node, list[Rule]]]:
+    """Each community the user administers party data in, with every rule version that
+    applies there (shared defaults and its own), current first."""
+    ids = get_scope(user).community_ids(Cap.PARTY_ADMIN)
+    communities = list(Node.objects.filter(pk__in=ids).order_by("path"))
+    rows = list(
+        Rule.objects.filter(Q(community__isnull=True) | Q(community_id__in=ids)).order_by(
+            "code", "-valid_from"
+        )
+    )
+    return [(c, [r for r in rows if r.community_id in (None, c.pk)]) for c in communities]
+
+
+def get_rule_for_user(user: User, pk: int) -> tuple[Rule, Node]:
+    """A rule version and the community the user would change it for, or Http404.
+
+    A shared default is changed for the user's (first) administered community."""
+    ids = get_scope(user).community_ids(Cap.PARTY_ADMIN)
+    rule = (
+        Rule.objects.filter(pk=pk)
+        .filter(Q(community__isnull=True) | Q(community_id__in=ids))
+        .first()
+    )
+    if rule is None or not ids:
+        raise Http404
+    community_id = rule.community_id or min(ids)
+    return rule, Node.objects.get(pk=community_id)
+
+
+@dataclass
+class World:
+    """What the engine needs for a set of members and branches, loaded in a fixed number
+    of queries however many members there are."""
+
+    subjects: list[engine.Subject]
+    contacts: dict[tuple[int, str], list[dt.date]]
+    rules: dict[int, list[engine.RuleVersion]]
+    members: dict[int, Member]
+    orgs: dict[int, Org]
+
+
+def _minus(spans: list[engine.Interval], holes: list[engine.Interval]) -> list[engine.Interval]:
+    """`spans` without the days covered by `holes`."""
+    out = spans
+    for h_start, h_end in holes:
+        nxt: list[engine.Interval] = []
+        for start, end in out:
+            if (end is not None and end < h_start) or (h_end is not None and start > h_end):
+                nxt.append((start, end))
+                continue
+            if start < h_start:
+                nxt.append((start, h_start - dt.timedelta(days=1)))
+            if h_end is not None and (end is None or end > h_end):
+                nxt.append((h_end + dt.timedelta(days=1), end))
+        out = nxt
+    return out
+
+
+def load_world(
+    *, members: QuerySet[Member], branches: QuerySet[Org], lo: dt.date, hi: dt.date
+) -> World:
+    """Members, their periods, transfers, admissions and contacts, the branches and their
+    themed days, and the rules: eight queries."""
+    member_rows = {m.pk: m for m in members.select_related(None).order_by()}
+    ids = list(member_rows)
+    branch_rows = list(branches.filter(kind=OrgKind.BRANCH).select_related(None).order_by())
+    community_ids = {m.community_id for m in member_rows.values()}
+    community_ids |= {b.community_id for b in branch_rows}
+    orgs = {o.pk: o for o in Org.objects.filter(community_id__in=sorted(community_ids))}
+    since = lo - dt.timedelta(days=400)  # late windows and yearly counts reach back
+    periods: dict[int, dict[str, list[engine.Interval]]] = defaultdict(lambda: defaultdict(list))
+    for mid, kind, start, end in MemberPeriod.objects.filter(member_id__in=ids).values_list(
+        "member_id", "kind", "start", "end"
+    ):
+        periods[mid][kind].append((start, end))
+    transfers: dict[int, list[tuple[dt.date, int, int]]] = defaultdict(list)
+    for mid, on, from_b, to_b in (
+        Transfer.objects.filter(member_id__in=ids)
+        .order_by("on", "id")
+        .values_list("member_id", "on", "from_branch_id", "to_branch_id")
+    ):
+        transfers[mid].append((on, from_b, to_b))
+    triggers: dict[int, dict[str, list[dt.date]]] = defaultdict(lambda: defaultdict(list))
+    for mid, kind, on in (
+        MemberEvent.objects.filter(member_id__in=ids, occurred_on__gte=since, occurred_on__lte=hi)
+        .order_by("occurred_on")
+        .values_list("member_id", "kind", "occurred_on")
+    ):
+        triggers[mid][kind].append(on)
+    contacts: dict[tuple[int, str], list[dt.date]] = defaultdict(list)
+    for mid, kind, on in (
+        Contact.objects.filter(member_id__in=ids, contacted_on__gte=since, contacted_on__lte=hi)
+        .order_by("contacted_on")
+        .values_list("member_id", "kind", "contacted_on")
+    ):
+        contacts[(mid, kind)].append(on)
+
+    subjects: list[engine.Subject] = []
+    for m in member_rows.values():
+        last_day = m.left_on - dt.timedelta(days=1) if m.left_on else None
+        eligible = _minus([(m.joined_on, last_day)], periods[m.pk].get(PeriodKind.LOST, []))
+        history = transfers.get(m.pk, [])
+        branches_seq = [(m.joined_on, history[0][1] if history else m.branch_id)]
+        branches_seq += [(on, to_b) for on, _f, to_b in history]
+        subjects.append(
+            engine.Subject(
+                kind="member",
+                id=m.pk,
+                community_id=m.community_id,
+                eligible=eligible,
+                periods={k: v for k, v in periods[m.pk].items() if k != PeriodKind.LOST},
+                attributes={
+                    "in_service": m.in_service,
+                    "retired": m.retired,
+                    "restructured": m.restructured,
+                    "membership": m.membership,
+                },
+                triggers=dict(triggers.get(m.pk, {})),
+                branches=branches_seq,
+            )
+        )
+    # Themed days are the branch's "contacts" of kind themed_day (the same engine).
+    for bid, on in (
+        ThemedDay.objects.filter(branch__in=branch_rows, held_on__gte=since, held_on__lte=hi)
+        .order_by("held_on")
+        .values_list("branch_id", "held_on")
+    ):
+        contacts[(-bid, THEMED_DAY)].append(on)
+    for b in branch_rows:
+        # Branch subjects use negative ids so they never collide with members in `contacts`.
+        subjects.append(
+            engine.Subject(
+                kind="branch",
+                id=-b.pk,
+                community_id=b.community_id,
+                eligible=[(b.active_from, b.active_to)],
+                branches=[(b.active_from, b.pk)],
+            )
+        )
+    communities = {s.community_id for s in subjects}
+    return World(
+        subjects=subjects,
+        contacts=dict(contacts),
+        rules=rule_versions(communities),
+        members=member_rows,
+        orgs=orgs,
+    )
+
+
+def compute(world: World, *, lo: dt.date, hi: dt.date, today: dt.date) -> list[engine.Instance]:
+    by_community: dict[int, list[engine.Subject]] = defaultdict(list)
+    for s in world.subjects:
+        by_community[s.community_id].append(s)
+    out: list[engine.Instance] = []
+    for cid, subjects in by_community.items():
+        out += engine.instances(
+            world.rules.get(cid, []), subjects, world.contacts, lo=lo, hi=hi, today=today
+        )
+    return out
+
+
+# --- my obligations --------------------------------------------------------------------
+
+
+@dataclass
+class Due:
+    """One row of "my obligations": an instance, whom it concerns, who answers for it."""
+
+    instance: engine.Instance
+    member: Member | None
+    branch: Org | None
+
+    @property
+    def status(self) -> str:
+        return self.instance.status
+
+    @property
+    def rule(self) -> engine.RuleVersion:
+        return self.instance.rule
+
+    @property
+    def due(self) -> dt.date:
+        return self.instance.due
+
+
+def _responsible_node(world: World, item: engine.Instance) -> int | None:
+    if item.rule.responsible_at == "community":
+        return item.subject.community_id
+    org = world.orgs.get(item.branch_id) if item.branch_id is not None else None
+    return org.node_id if org is not None else None
+
+
+def obligations_due(
+    *,
+    user: User,
+    node: Node | None = None,
+    mine: bool = True,
+    today: dt.date | None = None,
+    horizon_days: int = 7,
+) -> list[Due]:
+    """Obligations overdue (oldest first), then due within `horizon_days` (soonest first).
+
+    `mine`: only those the user's own posts answer for (a rule names a role at the
+    member's branch or at the community); otherwise every one in the user's party scope,
+    optionally narrowed to `node`'s subtree. Computed from the contact log now."""
+    today = today or timezone.localdate()
+    members = scoped(Member.objects.filter(state=MemberState.ACTIVE), user, Cap.VIEW_PARTY)
+    branches = org_list(user=user)
+    if node is not None:
+        members = _under(members, node, "branch__node")
+        branches = _under(branches, node, "node")
+    lo = today - dt.timedelta(days=370)
+    hi = today + dt.timedelta(days=horizon_days)
+    world = load_world(members=members, branches=branches, lo=lo, hi=hi)
+    items = [
+        i
+        for i in compute(world, lo=lo, hi=hi, today=today)
+        if i.status == engine.OVERDUE or (i.status == engine.OPEN and i.due <= hi)
+    ]
+    if mine:
+        posts = {(p.role, p.node_id) for p in get_scope(user).posts}
+        items = [
+            i for i in items if (i.rule.responsible_role, _responsible_node(world, i)) in posts
+        ]
+    items.sort(key=lambda i: (i.status != engine.OVERDUE, i.due, i.subject.id))
+    return [
+        Due(
+            instance=i,
+            member=world.members.get(i.subject.id) if i.subject.kind == "member" else None,
+            branch=world.orgs.get(i.branch_id) if i.branch_id is not None else None,
+        )
+        for i in items
+    ]
+
+
+def _under(qs: QuerySet[M], node: Node, field: str) -> QuerySet[M]:
+    if node.kind == NodeKind.COMMUNITY:
+        return qs.filter(community_id=node.pk)
+    return qs.filter(**{f"{field}__path__startswith": node.path})
+
+
+# --- compliance ------------------------------------------------------------------------
+
+
+@dataclass
+class ComplianceRow:
+    label: str
+    org: Org | None
+    community: Node | None
+    tally: engine.Tally
+    by_rule: dict[str, engine.Tally]
+
+
+def compliance(
+    *,
+    user: User,
+    node: Node | None,
+    start: dt.date,
+    end: dt.date,
+    today: dt.date | None = None,
+) -> tuple[list[ComplianceRow], engine.Tally, list[engine.RuleVersion]]:
+    """Obligations due in [start, end] and how they stand, per branch (one branch per L1
+    grid) — or per community above a community — with the total; the user needs party
+    figures there. A fixed number of queries whatever the size."""
+    today = today or timezone.localdate()
+    members = scoped(Member.objects.all(), user, Cap.PARTY_FIGURES)
+    branches = org_list(user=user, cap=Cap.PARTY_FIGURES)
+    if node is not None:
+        members = _under(members, node, "branch__node")
+        branches = _under(branches, node, "node")
+    world = load_world(members=members, branches=branches, lo=start, hi=end)
+    items = compute(world, lo=start, hi=end, today=today)
+    per_community = node is None or node.kind in (NodeKind.DISTRICT, NodeKind.STREET)
+
+    def key(i: engine.Instance) -> int | None:
+        return i.subject.community_id if per_community else i.branch_id
+
+    groups = engine.tally(items, key)
+    by_rule: dict[Any, dict[str, engine.Tally]] = defaultdict(dict)
+    for i in items:
+        by_rule[key(i)].setdefault(i.rule.code, engine.Tally()).add(i.status)
+    total = engine.Tally()
+    for i in items:
+        total.add(i.status)
+    rows: list[ComplianceRow] = []
+    if per_community:
+        communities = Node.objects.in_bulk(list(groups))
+        for cid, t in sorted(groups.items(), key=lambda kv: communities[kv[0]].path):
+            rows.append(
+                ComplianceRow(communities[cid].name, None, communities[cid], t, by_rule[cid])
+            )
+    else:
+        for bid, t in sorted(
+            groups.items(),
+            key=lambda kv: (world.orgs[kv[0]].sort_order, kv[0]) if kv[0] in world.orgs else (0, 0),
+        ):
+            org = world.orgs.get(bid)
+            rows.append(ComplianceRow(org.name if org else "—", org, None, t, by_rule[bid]))
+    versions: dict[str, engine.RuleVersion] = {}
+    for rules in world.rules.values():
+        for r in rules:
+            if r.in_force(min(end, today)) or r.code not in versions:
+                versions[r.code] = r
+    return rows, total, sorted(versions.values(), key=lambda r: r.code)
+
+
+# --- themed days -----------------------------------------------------------------------
+
+
+def themed_day_list(*, user: User, branch: Org | None = None) -> QuerySet[ThemedDay]:
+    qs = scoped(ThemedDay.objects.all(), user, Cap.VIEW_PARTY)
+    if branch is not None:
+        qs = qs.filter(branch=branch)
+    return (
+        qs.select_related("branch")
+        .annotate(photo_count=Count("photos", distinct=True))
+        .order_by("-held_on", "-id")
+    )
+
+
+def get_themed_day_for_user(user: User, pk: int, cap: str = Cap.VIEW_PARTY) -> ThemedDay:
+    return _one(
+        scoped(ThemedDay.objects.all(), user, cap).select_related("branch__node", "posted_by"),
+        pk,
+    )
+
+
+def themed_day_attendance(*, themed_day: ThemedDay) -> list[tuple[Member, str]]:
+    """Every active member of the branch (and those recorded), with their attendance."""
+    recorded = {a.member_id: a.presence for a in themed_day.attendance.all()}
+    members = Member.objects.filter(
+        Q(branch_id=themed_day.branch_id, state=MemberState.ACTIVE, in_service=False)
+        | Q(pk__in=list(recorded))
+    ).order_by("name", "id")
+    return [(m, recorded.get(m.pk, "")) for m in members]
+
+
+def get_photo_for_user(user: User, pk: int) -> ThemedDayPhoto:
+    return _one(
+        scoped(
+            ThemedDayPhoto.objects.all(), user, Cap.VIEW_PARTY, node="themed_day__branch__node_id"
+        ),
+        pk,
+    )
+
+
+# --- tracing ---------------------------------------------------------------------------
+
+
+def tracing_list(*, user: User, state: str = "") -> QuerySet[TracingCase]:
+    qs = scoped(TracingCase.objects.all(), user, Cap.VIEW_PARTY, node="member__branch__node_id")
+    if state:
+        qs = qs.filter(state=state)
+    return qs.select_related("member__branch").order_by("-opened_on", "-id")
+
+
+def get_tracing_for_user(user: User, pk: int, cap: str = Cap.VIEW_PARTY) -> TracingCase:
+    return _one(
+        scoped(TracingCase.objects.all(), user, cap, node="member__branch__node_id").select_related(
+            "member__branch__node", "opened_by"
+        ),
+        pk,
+    )
+
+
+# --- in-service registrations ----------------------------------------------------------
+
+
+def registration_list(*, user: User, state: str = "") -> QuerySet[Registration]:
+    """Registrations in the communities where the user administers party data."""
+    ids = get_scope(user).community_ids(Cap.PARTY_ADMIN)
+    qs = Registration.objects.filter(community_id__in=sorted(ids))
+    if state:
+        qs = qs.filter(state=state)
+    return qs.order_by("-submitted_at", "-id")
+
+
+def get_registration_for_user(user: User, pk: int) -> Registration:
+    return _one(registration_list(user=user), pk)
+
+
+def pending_registration_count(*, user: User) -> int:
+    return registration_list(user=user, state=RegistrationState.PENDING).count()
+
+
+def public_community(pk: int) -> Node:
+    """A community the public registration form may name, or Http404."""
+    node = Node.objects.filter(pk=pk, kind=NodeKind.COMMUNITY).first()
+    if node is None:
+        raise Http404
+    return node
+
+
+def service_entries(*, member: Member) -> QuerySet:
+    return member.service.select_related("recorded_by").order_by("-served_on", "-id")
+
+
+# --- presence: whether a household has members -----------------------------------------
+
+
+def grid_may_see_presence(community_id: int) -> bool:
+    return PartySettings.objects.filter(
+        community_id=community_id, grid_sees_member_households=True
+    ).exists()
+
+
+def households_with_members(*, user: User, node: Node | None = None) -> QuerySet[Household]:
+    """Households in the user's registry scope that have an active party member living
+    in them — where a post grants the presence capability and the community allows it.
+    Nothing else about the members is given."""
+    scope = get_scope(user)
+    allowed = PartySettings.objects.filter(grid_sees_member_households=True).values("community_id")
+    qs = scope.filter(Household.objects.all(), Cap.VIEW_PARTY_PRESENCE).filter(
+        community_id__in=allowed
+    )
+    if node is not None:
+        qs = _under(qs, node, "grid")
+    has_member = Member.objects.filter(
+        person__household_id=OuterRef("pk"),
+        state=MemberState.ACTIVE,
+        person__status=PersonStatus.LIVING_HERE,
+    )
+    return (
+        qs.filter(Exists(has_member))
+        .select_related("building__compound")
+        .order_by("building__compound__name", "building__number", "unit", "room", "id")
+    )
+
+
+def resident_candidates(*, user: User, q: str, community_id: int) -> QuerySet[Person]:
+    """Residents a party admin may link a member to (registry scope of the community)."""
+    scope = get_scope(user)
+    qs = scope.filter(
+        Person.objects.filter(community_id=community_id, status=PersonStatus.LIVING_HERE),
+        Cap.VIEW_REGISTRY,
+        building="household__building_id",
+    )
+    return qs.filter(name__icontains=q).select_related("household")[:20] if q else qs.none()

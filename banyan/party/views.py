@@ -1,0 +1,866 @@
+"""Party screens: thin views that parse input, call one selector or service, render.
+
+Every object is loaded through a selector's `get_<thing>_for_user` (404 outside the
+party scope); every write goes through a service.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from banyan.accounts.roles import Cap
+from banyan.accounts.scope import get_scope
+from banyan.common.errors import DomainError
+from banyan.common.forms import client_ip, run_service
+from banyan.places.selectors import get_node_for_user
+from banyan.registry.selectors import get_person_for_user
+
+from . import forms, selectors, services
+from .models import ContactKind, Member, OrgKind, RegistrationState
+from .obligations import OVERDUE
+from .workflow import MOVES, TracingState, can_move
+
+PAGE_SIZE = 50
+
+
+def _require(caps: frozenset[str], cap: str) -> None:
+    if Cap.VIEW_PARTY not in caps and Cap.PARTY_FIGURES not in caps:
+        raise Http404
+    if cap not in caps:
+        raise PermissionDenied
+
+
+def _next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _form_page(request: HttpRequest, form, title: str, back: str, subtitle: str = "", **extra):
+    return render(
+        request,
+        "party/form.html",
+        {"form": form, "title": title, "subtitle": subtitle, "back": back, **extra},
+    )
+
+
+# --- home, obligations, compliance -------------------------------------------------------
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The branches in scope with their figures, and the way to the day's work."""
+    scope = get_scope(request.user)
+    if not (scope.can(Cap.VIEW_PARTY) or scope.can(Cap.PARTY_FIGURES)):
+        raise Http404
+    branches = selectors.branch_list(user=request.user)
+    counts = selectors.org_member_counts(branches)
+    return render(
+        request,
+        "party/home.html",
+        {
+            "figures": selectors.figures(user=request.user),
+            "branches": [(b, counts.get(b.pk, 0)) for b in branches],
+            "can_view": scope.can(Cap.VIEW_PARTY),
+            "is_admin": scope.can(Cap.PARTY_ADMIN),
+            "pending": selectors.pending_registration_count(user=request.user),
+        },
+    )
+
+
+@login_required
+@never_cache
+def obligations(request: HttpRequest) -> HttpResponse:
+    """My obligations: overdue first, then due this week; log a contact in one step."""
+    if not get_scope(request.user).can(Cap.VIEW_PARTY):
+        raise Http404
+    everyone = request.GET.get("all") == "1"
+    items = selectors.obligations_due(user=request.user, mine=not everyone)
+    overdue = [i for i in items if i.status == OVERDUE]
+    soon = [i for i in items if i.status != OVERDUE]
+    return render(
+        request,
+        "party/obligations.html",
+        {
+            "overdue": overdue,
+            "soon": soon,
+            "everyone": everyone,
+            "today": timezone.localdate(),
+            "kinds": ContactKind,
+        },
+    )
+
+
+def _period(request: HttpRequest) -> tuple[dt.date, dt.date, str]:
+    today = timezone.localdate()
+    period = request.GET.get("period", "year")
+    try:
+        year = int(request.GET.get("year", today.year))
+        month = int(request.GET.get("month", today.month))
+        if period == "month":
+            start = dt.date(year, month, 1)
+            end = (dt.date(year + month // 12, month % 12 + 1, 1)) - dt.timedelta(days=1)
+        else:
+            start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    except ValueError:
+        raise Http404 from None
+    return start, end, period
+
+
+@login_required
+def compliance(request: HttpRequest) -> HttpResponse:
+    """Obligations due in a month or a year: met on time, met late, missed, still open."""
+    scope = get_scope(request.user)
+    if not scope.can(Cap.PARTY_FIGURES):
+        raise Http404
+    node = None
+    if request.GET.get("node", "").isdigit():
+        node = get_node_for_user(request.user, int(request.GET["node"]))
+    else:
+        roots = scope.root_nodes(Cap.PARTY_FIGURES)
+        node = roots[0] if len(roots) == 1 else None
+    start, end, period = _period(request)
+    rows, total, rules = selectors.compliance(user=request.user, node=node, start=start, end=end)
+    return render(
+        request,
+        "party/compliance.html",
+        {
+            "rows": rows,
+            "total": total,
+            "rules": rules,
+            "node": node,
+            "start": start,
+            "end": end,
+            "period": period,
+            "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1),
+        },
+    )
+
+
+# --- organisations and members ----------------------------------------------------------
+
+
+@login_required
+def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    org = selectors.get_org_for_user(request.user, pk)
+    caps = selectors.caps_at_org(request.user, org)
+    members = selectors.member_list(user=request.user, branch=org)
+    return render(
+        request,
+        "party/org_detail.html",
+        {
+            "org": org,
+            "figures": selectors.figures(user=request.user, branch=org),
+            "members": members[:200],
+            "member_count": members.count(),
+            "themed_days": selectors.themed_day_list(user=request.user, branch=org)[:12],
+            "can_manage": Cap.MANAGE_PARTY in caps,
+        },
+    )
+
+
+@login_required
+def member_list(request: HttpRequest) -> HttpResponse:
+    if not get_scope(request.user).can(Cap.VIEW_PARTY):
+        raise Http404
+    branch = None
+    if request.GET.get("branch", "").isdigit():
+        branch = selectors.get_org_for_user(request.user, int(request.GET["branch"]))
+    flag = request.GET.get("flag", "")
+    q = request.GET.get("q", "").strip()[:50]
+    qs = selectors.member_list(user=request.user, branch=branch, q=q, flag=flag)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "party/member_list.html",
+        {"page": page, "branch": branch, "flag": flag, "q": q},
+    )
+
+
+@login_required
+def member_create(request: HttpRequest, org_pk: int) -> HttpResponse:
+    branch = selectors.get_org_for_user(request.user, org_pk)
+    _require(selectors.caps_at_org(request.user, branch), Cap.MANAGE_PARTY)
+    form = forms.MemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = dict(form.cleaned_data)
+        person_pk = d.pop("person")
+
+        def create() -> Member:
+            person = get_person_for_user(request.user, person_pk) if person_pk else None
+            return services.member_create(actor=request.user, branch=branch, person=person, **d)
+
+        try:
+            member = run_service(form, create)
+        except Http404:
+            form.add_error("person", _("Choose a resident of this community."))
+            member = None
+        if member is not None:
+            messages.success(request, _("%(name)s added.") % {"name": member.name})
+            return redirect("party:member-detail", pk=member.pk)
+    return _form_page(
+        request,
+        form,
+        _("Add a member"),
+        reverse("party:org-detail", args=[branch.pk]),
+        branch.name,
+    )
+
+
+def _member_page(request: HttpRequest, member: Member, revealed: str = "") -> HttpResponse:
+    caps = selectors.caps_at_org(request.user, member.branch)
+    home, person_pk = selectors.member_home_label(request.user, member)
+    response = render(
+        request,
+        "party/member_detail.html",
+        {
+            "member": member,
+            "home": home,
+            "person_pk": person_pk,
+            "contacts": selectors.member_contacts(member=member),
+            "events": selectors.member_events(member=member),
+            "transfers": selectors.member_transfers(member=member),
+            "periods": selectors.member_periods(member=member),
+            "tracing": member.tracing_cases.order_by("-opened_on"),
+            "service": selectors.service_entries(member=member)[:20] if member.in_service else [],
+            "can_manage": Cap.MANAGE_PARTY in caps,
+            "contact_form": forms.ContactForm(),
+            "revealed": revealed,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _member_page(request, selectors.get_member_for_user(request.user, pk))
+
+
+@login_required
+@require_POST
+def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The phone, unmasked in the answer to this POST only (never in a URL), logged."""
+    member = selectors.get_member_for_user(request.user, pk)
+    phone = services.member_reveal_phone(actor=request.user, member=member, ip=client_ip(request))
+    return _member_page(request, member, revealed=phone)
+
+
+@login_required
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.get_member_for_user(request.user, pk)
+    _require(selectors.caps_at_org(request.user, member.branch), Cap.MANAGE_PARTY)
+    fields = list(forms.MemberEditForm.base_fields)
+    form = forms.MemberEditForm(
+        request.POST or None, initial={f: getattr(member, f) for f in fields}
+    )
+    if request.method == "POST" and form.is_valid():
+        done = run_service(
+            form,
+            lambda: services.member_update(actor=request.user, member=member, **form.cleaned_data),
+        )
+        if done is not None:
+            messages.success(request, _("Saved."))
+            return redirect("party:member-detail", pk=member.pk)
+    return _form_page(
+        request, form, _("Edit member"), reverse("party:member-detail", args=[pk]), member.name
+    )
+
+
+@login_required
+def contact_log(request: HttpRequest, pk: int) -> HttpResponse:
+    """Log a contact: the full form, or one step from the obligations list (kind only,
+    dated today), which returns to the list."""
+    member = selectors.get_member_for_user(request.user, pk)
+    _require(selectors.caps_at_org(request.user, member.branch), Cap.MANAGE_PARTY)
+    back = reverse("party:member-detail", args=[pk])
+    quick = request.method == "POST" and request.POST.get("quick") == "1"
+    form = (forms.QuickContactForm if quick else forms.ContactForm)(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        contact = run_service(
+            form,
+            lambda: services.contact_log(
+                actor=request.user,
+                member=member,
+                kind=d["kind"],
+                contacted_on=d.get("contacted_on"),
+                notes=d.get("notes", ""),
+            ),
+        )
+        if contact is not None:
+            messages.success(
+                request,
+                _("%(kind)s with %(name)s logged.")
+                % {"kind": contact.get_kind_display(), "name": member.name},
+            )
+            return redirect(_next(request, back))
+        if quick:
+            for error in form.errors.values():
+                messages.error(request, " ".join(error))
+            return redirect(_next(request, back))
+    return _form_page(request, form, _("Log a contact"), back, member.name)
+
+
+@login_required
+def admission_add(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.get_member_for_user(request.user, pk)
+    _require(selectors.caps_at_org(request.user, member.branch), Cap.MANAGE_PARTY)
+    form = forms.DatedNoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if (
+            run_service(
+                form,
+                lambda: services.admission_record(
+                    actor=request.user, member=member, occurred_on=d["on"], note=d["note"]
+                ),
+            )
+            is not None
+        ):
+            messages.success(request, _("Admission recorded: a hospital visit is now due."))
+            return redirect("party:member-detail", pk=pk)
+    return _form_page(
+        request,
+        form,
+        _("Admitted to hospital"),
+        reverse("party:member-detail", args=[pk]),
+        member.name,
+    )
+
+
+@login_required
+def member_mobile(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.get_member_for_user(request.user, pk)
+    _require(selectors.caps_at_org(request.user, member.branch), Cap.MANAGE_PARTY)
+    form = forms.MobileForm(
+        request.POST or None,
+        initial={
+            "mobile": "0" if member.mobile else "1",
+            "where": member.mobile_where,
+            "reach": member.mobile_reach,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        if (
+            run_service(
+                form,
+                lambda: services.member_set_mobile(
+                    actor=request.user, member=member, **form.cleaned_data
+                ),
+            )
+            is not None
+        ):
+            messages.success(request, _("Saved."))
+            return redirect("party:member-detail", pk=pk)
+    return _form_page(
+        request, form, _("Working away"), reverse("party:member-detail", args=[pk]), member.name
+    )
+
+
+@login_required
+def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.get_member_for_user(request.user, pk)
+    _require(selectors.caps_at_org(request.user, member.branch), Cap.MANAGE_PARTY)
+    branches = (
+        selectors.org_list(
+            user=request.user, cap=Cap.MANAGE_PARTY, community_id=member.community_id
+        )
+        .exclude(kind=OrgKind.GROUP)
+        .exclude(pk=member.branch_id)
+    )
+    form = forms.TransferForm(request.POST or None, branches=branches)
+    if request.method == "POST" and form.is_valid():
+        if (
+            run_service(
+                form,
+                lambda: services.member_transfer(
+                    actor=request.user, member=member, **form.cleaned_data
+                ),
+            )
+            is not None
+        ):
+            messages.success(request, _("Transfer recorded."))
+            if selectors.member_list(user=request.user).filter(pk=pk).exists():
+                return redirect("party:member-detail", pk=pk)
+            return redirect("party:home")
+    return _form_page(
+        request,
+        form,
+        _("Transfer to another branch"),
+        reverse("party:member-detail", args=[pk]),
+        member.name,
+    )
+
+
+@login_required
+def member_lost(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.get_member_for_user(request.user, pk)
+    _require(selectors.caps_at_org(request.user, member.branch), Cap.MANAGE_PARTY)
+    form = forms.DatedNoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        case = run_service(
+            form,
+            lambda: services.member_mark_lost(
+                actor=request.user, member=member, since=d["on"], note=d["note"]
+            ),
+        )
+        if case is not None:
+            messages.success(request, _("Marked as lost; a tracing case is open."))
+            return redirect("party:tracing-detail", pk=case.pk)
+    return _form_page(
+        request,
+        form,
+        _("Lost touch (失联)"),
+        reverse("party:member-detail", args=[pk]),
+        member.name,
+    )
+
+
+@login_required
+def service_add(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.get_member_for_user(request.user, pk)
+    _require(selectors.caps_at_org(request.user, member.branch), Cap.MANAGE_PARTY)
+    form = forms.ServiceEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if (
+            run_service(
+                form,
+                lambda: services.service_entry_add(
+                    actor=request.user, member=member, **form.cleaned_data
+                ),
+            )
+            is not None
+        ):
+            messages.success(request, _("Saved."))
+            return redirect("party:member-detail", pk=pk)
+    return _form_page(
+        request, form, _("Log service"), reverse("party:member-detail", args=[pk]), member.name
+    )
+
+
+@login_required
+def service_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """The member's service record as a spreadsheet for their home unit (logged)."""
+    member = selectors.get_member_for_user(request.user, pk)
+    data = services.service_record_export(actor=request.user, member=member, ip=client_ip(request))
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="service-record-{member.pk}.xlsx"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- themed days ----------------------------------------------------------------------------
+
+
+@login_required
+def themed_day_create(request: HttpRequest, org_pk: int) -> HttpResponse:
+    branch = selectors.get_org_for_user(request.user, org_pk)
+    _require(selectors.caps_at_org(request.user, branch), Cap.MANAGE_PARTY)
+    form = forms.ThemedDayForm(request.POST or None)
+    photos = forms.PhotosForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        day = run_service(
+            form,
+            lambda: services.themed_day_create(
+                actor=request.user,
+                branch=branch,
+                photos=request.FILES.getlist("photos"),
+                **form.cleaned_data,
+            ),
+        )
+        if day is not None:
+            messages.success(request, _("Themed day posted."))
+            return redirect("party:themed-day-detail", pk=day.pk)
+    return render(
+        request,
+        "party/themed_day_form.html",
+        {"form": form, "photos": photos, "branch": branch},
+    )
+
+
+@login_required
+def themed_day_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    day = selectors.get_themed_day_for_user(request.user, pk)
+    caps = selectors.caps_at_org(request.user, day.branch)
+    return render(
+        request,
+        "party/themed_day_detail.html",
+        {
+            "day": day,
+            "photo_list": day.photos.all(),
+            "attendance": selectors.themed_day_attendance(themed_day=day),
+            "can_manage": Cap.MANAGE_PARTY in caps,
+            "photos_form": forms.PhotosForm(),
+            "choices": [
+                ("present", _("Present")),
+                ("excused", _("Excused")),
+                ("absent", _("Absent")),
+            ],
+        },
+    )
+
+
+@login_required
+@require_POST
+def themed_day_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    day = selectors.get_themed_day_for_user(request.user, pk)
+    _require(selectors.caps_at_org(request.user, day.branch), Cap.MANAGE_PARTY)
+    marks = {}
+    for key, value in request.POST.items():
+        if key.startswith("m-") and key[2:].isdigit() and value:
+            marks[int(key[2:])] = value
+    try:
+        counts = services.attendance_record(actor=request.user, themed_day=day, marks=marks)
+        messages.success(
+            request,
+            _("Attendance saved: %(present)s present, %(excused)s excused, %(absent)s absent.")
+            % counts,
+        )
+    except DomainError as err:
+        messages.error(request, str(err.message))
+    return redirect("party:themed-day-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def themed_day_photos(request: HttpRequest, pk: int) -> HttpResponse:
+    day = selectors.get_themed_day_for_user(request.user, pk)
+    _require(selectors.caps_at_org(request.user, day.branch), Cap.MANAGE_PARTY)
+    try:
+        n = services.themed_day_photos_add(
+            actor=request.user, themed_day=day, photos=request.FILES.getlist("photos")
+        )
+        messages.success(request, _("%(n)s photo(s) added.") % {"n": n})
+    except DomainError as err:
+        messages.error(request, str(err.message))
+    return redirect("party:themed-day-detail", pk=pk)
+
+
+@login_required
+def photo(request: HttpRequest, pk: int) -> FileResponse:
+    """A themed-day photo, only for those who see the branch (never a public media URL)."""
+    row = selectors.get_photo_for_user(request.user, pk)
+    response = FileResponse(row.image.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- tracing --------------------------------------------------------------------------------
+
+
+@login_required
+def tracing_list(request: HttpRequest) -> HttpResponse:
+    if not get_scope(request.user).can(Cap.VIEW_PARTY):
+        raise Http404
+    state = request.GET.get("state", "")
+    if state not in TracingState.values:
+        state = ""
+    page = Paginator(selectors.tracing_list(user=request.user, state=state), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "party/tracing_list.html",
+        {"page": page, "state": state, "states": TracingState.choices},
+    )
+
+
+TRACING_FORMS = {
+    "add_lead": forms.LeadForm,
+    "attempt": forms.AttemptForm,
+    "verify": forms.VerifyForm,
+    "return": forms.ReturnForm,
+    "support": forms.SupportForm,
+    "close": forms.CloseForm,
+}
+TRACING_SERVICES = {
+    "add_lead": services.tracing_add_lead,
+    "attempt": services.tracing_attempt,
+    "verify": services.tracing_verify,
+    "return": services.tracing_return,
+    "support": services.tracing_support,
+    "close": services.tracing_close,
+}
+
+
+@login_required
+def tracing_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.get_tracing_for_user(request.user, pk)
+    caps = selectors.caps_at_org(request.user, case.member.branch)
+    moves = [
+        (
+            MOVES[action].label,
+            TRACING_FORMS[action](prefix=action),
+            reverse(f"party:tracing-{action.replace('_', '-')}", args=[case.pk]),
+        )
+        for action in TRACING_FORMS
+        if can_move(action, case.state)
+    ]
+    return render(
+        request,
+        "party/tracing_detail.html",
+        {
+            "case": case,
+            "leads": case.leads.all(),
+            "attempts": case.attempts.select_related("by"),
+            "support": case.support.all(),
+            "moves": moves if Cap.MANAGE_PARTY in caps else [],
+        },
+    )
+
+
+@login_required
+@require_POST
+def tracing_move(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    case = selectors.get_tracing_for_user(request.user, pk)
+    _require(selectors.caps_at_org(request.user, case.member.branch), Cap.MANAGE_PARTY)
+    form = TRACING_FORMS[action](request.POST, prefix=action)
+    if form.is_valid():
+        try:
+            TRACING_SERVICES[action](actor=request.user, case=case, **form.cleaned_data)
+            messages.success(request, _("Saved."))
+        except DomainError as err:
+            messages.error(request, str(err.message))
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return redirect("party:tracing-detail", pk=pk)
+
+
+# --- rules (community admin) -----------------------------------------------------------------
+
+
+@login_required
+def rule_list(request: HttpRequest) -> HttpResponse:
+    if not get_scope(request.user).can(Cap.PARTY_ADMIN):
+        raise Http404
+    today = timezone.localdate()
+    return render(
+        request,
+        "party/rule_list.html",
+        {"communities": selectors.rule_list(user=request.user), "today": today},
+    )
+
+
+def _rule_values(d: dict) -> dict:
+    return {k: v for k, v in d.items() if k != "code"}
+
+
+@login_required
+def rule_create(request: HttpRequest) -> HttpResponse:
+    scope = get_scope(request.user)
+    ids = sorted(scope.community_ids(Cap.PARTY_ADMIN))
+    if not ids:
+        raise Http404
+    community = get_node_for_user(request.user, ids[0])
+    form = forms.RuleForm(request.POST or None, initial={"responsible_role": "branch_secretary"})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        rule = run_service(
+            form,
+            lambda: services.rule_create(
+                actor=request.user, community=community, code=d["code"], **_rule_values(d)
+            ),
+        )
+        if rule is not None:
+            messages.success(
+                request, _("Rule saved; in force from %(date)s.") % {"date": rule.valid_from}
+            )
+            return redirect("party:rule-list")
+    return _form_page(request, form, _("New care rule"), reverse("party:rule-list"))
+
+
+@login_required
+def rule_change(request: HttpRequest, pk: int) -> HttpResponse:
+    rule, community = selectors.get_rule_for_user(request.user, pk)
+    fields = [f for f in forms.RuleForm.base_fields if f != "code"]
+    initial = {f: getattr(rule, f) for f in fields}
+    initial["who"] = json.dumps(rule.who, ensure_ascii=False)
+    form = forms.RuleForm(request.POST or None, initial=initial)
+    form.fields["code"].disabled = True
+    form.fields["code"].initial = rule.code
+    if request.method == "POST":
+        ending = request.POST.get("end") == "1"
+        if ending or form.is_valid():
+            values = {} if ending else _rule_values(form.cleaned_data)
+            version = run_service(
+                form,
+                lambda: services.rule_change(
+                    actor=request.user,
+                    community=community,
+                    rule=rule,
+                    active=not ending,
+                    **values,
+                ),
+            )
+            if version is not None:
+                messages.success(
+                    request,
+                    _("The change applies from %(date)s; earlier periods keep the rule they had.")
+                    % {"date": version.valid_from},
+                )
+                return redirect("party:rule-list")
+    return _form_page(
+        request,
+        form,
+        _("Change a care rule"),
+        reverse("party:rule-list"),
+        rule.display_name,
+        can_end=True,
+    )
+
+
+@login_required
+def settings_edit(request: HttpRequest) -> HttpResponse:
+    ids = sorted(get_scope(request.user).community_ids(Cap.PARTY_ADMIN))
+    if not ids:
+        raise Http404
+    community = get_node_for_user(request.user, ids[0])
+    form = forms.SettingsForm(
+        request.POST or None,
+        initial={"grid_sees_member_households": selectors.grid_may_see_presence(community.pk)},
+    )
+    if request.method == "POST" and form.is_valid():
+        if (
+            run_service(
+                form,
+                lambda: services.settings_update(
+                    actor=request.user, community=community, **form.cleaned_data
+                ),
+            )
+            is not None
+        ):
+            messages.success(request, _("Saved."))
+            return redirect("party:home")
+    return _form_page(request, form, _("Party settings"), reverse("party:home"), community.name)
+
+
+# --- in-service registrations ------------------------------------------------------------------
+
+
+@never_cache
+def register(request: HttpRequest, community_pk: int) -> HttpResponse:
+    """The public form an in-service member fills in to report to the community."""
+    community = selectors.public_community(community_pk)
+    form = forms.RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        registration = run_service(
+            form,
+            lambda: services.registration_submit(
+                community=community, client_ip=client_ip(request), **form.cleaned_data
+            ),
+        )
+        if registration is not None:
+            return redirect("party:register-done")
+    return render(request, "party/register.html", {"form": form, "community": community})
+
+
+def register_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "party/register_done.html")
+
+
+@login_required
+def registration_list(request: HttpRequest) -> HttpResponse:
+    if not get_scope(request.user).can(Cap.PARTY_ADMIN):
+        raise Http404
+    state = request.GET.get("state", RegistrationState.PENDING)
+    if state not in RegistrationState.values:
+        state = RegistrationState.PENDING
+    page = Paginator(
+        selectors.registration_list(user=request.user, state=state), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "party/registration_list.html",
+        {"page": page, "state": state, "states": RegistrationState.choices},
+    )
+
+
+@login_required
+def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = selectors.get_registration_for_user(request.user, pk)
+    branches = (
+        selectors.org_list(user=request.user, cap=Cap.PARTY_ADMIN)
+        .filter(community_id=registration.community_id)
+        .exclude(kind=OrgKind.GROUP)
+    )
+    form = forms.ApproveForm(request.POST or None, branches=branches)
+    if request.method == "POST" and form.is_valid():
+        member = run_service(
+            form,
+            lambda: services.registration_approve(
+                actor=request.user, registration=registration, **form.cleaned_data
+            ),
+        )
+        if member is not None:
+            messages.success(
+                request, _("Approved: %(name)s has an account.") % {"name": member.name}
+            )
+            return redirect("party:member-detail", pk=member.pk)
+    response = render(
+        request,
+        "party/registration_detail.html",
+        {
+            "registration": registration,
+            "form": form,
+            "reject_form": forms.RejectForm(),
+            "pending": registration.state == RegistrationState.PENDING,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def registration_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = selectors.get_registration_for_user(request.user, pk)
+    form = forms.RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.registration_reject(
+                actor=request.user, registration=registration, note=form.cleaned_data["note"]
+            )
+            messages.success(request, _("Registration rejected."))
+            return redirect("party:registration-list")
+        except DomainError as err:
+            messages.error(request, str(err.message))
+    else:
+        messages.error(request, _("Say why."))
+    return redirect("party:registration-detail", pk=pk)
+
+
+# --- presence (grid workers) ---------------------------------------------------------------------
+
+
+@login_required
+def presence(request: HttpRequest) -> HttpResponse:
+    """Households of the grid with party members — only that, where the community allows."""
+    if not get_scope(request.user).can(Cap.VIEW_PARTY_PRESENCE):
+        raise Http404
+    page = Paginator(selectors.households_with_members(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "party/presence.html", {"page": page})
