@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SEED ?= 2019
 
-.PHONY: demo demo-reset serve install install-dev lint format test test-postgres test-browser messages clean
+.PHONY: demo demo-reset serve install install-dev lint format test test-postgres test-browser messages clean bench bench-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,26 @@ test-postgres: install-dev
 test-browser: install-dev
 	$(MANAGE) compile_translations
 	REQUIRE_BROWSER=1 $(BIN)/python -m pytest --create-db -q -m browser
+
+# The benchmark (docs/performance.md): a district of BENCH_COMMUNITIES communities generated
+# once into its own database (its name must contain "bench"), then every scenario measured
+# through gunicorn; writes bench/results/<database>-<communities>.json and a table.
+# SQLite: make bench BENCH_DATABASE_URL=sqlite:///$(CURDIR)/var/bench-10.sqlite3 BENCH_COMMUNITIES=10
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/banyan_bench
+BENCH_COMMUNITIES ?= 100
+BENCH_ARGS ?=
+
+bench: install
+	$(MANAGE) compile_translations
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(MANAGE) bench --communities $(BENCH_COMMUNITIES) $(BENCH_ARGS)
+
+# The same harness at tiny scale (one community, a few requests) on SQLite: CI runs it so the
+# harness never rots, and checks the JSON it writes, never a timing.
+bench-smoke: install
+	$(MANAGE) compile_translations
+	DATABASE_URL=sqlite:///$(CURDIR)/var/bench-smoke.sqlite3 \
+		$(MANAGE) bench --smoke --rebuild --out var/bench-smoke
+	$(BIN)/python -m banyan.bench.check var/bench-smoke/sqlite-1.json
 
 # Refresh the Chinese catalogue from the source (no GNU gettext needed).
 messages: install-dev

@@ -7,6 +7,7 @@ app_name = "registry"
 urlpatterns = [
     path("search/", views.search, name="search"),
     path("persons/", views.person_list, name="person-list"),
+    path("households/", views.household_list, name="household-list"),
     path("households/new/", views.household_create, name="household-create"),
     path("households/<int:pk>/", views.household_detail, name="household-detail"),
     path("households/<int:pk>/edit/", views.household_edit, name="household-edit"),

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "banyan.open311",
     "banyan.api",
     "banyan.demo",
+    "banyan.bench",
 ]
 
 MIDDLEWARE = [

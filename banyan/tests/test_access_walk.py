@@ -33,6 +33,9 @@ PUBLIC = {
     "api-v1:api-root",
     "api-v1:issue_token",
     "api-v1:revoke_token",  # acts on the caller's own token only
+    # {"ok": true} and nothing else: the benchmark's throughput ceiling, served only by
+    # the benchmark's URL conf (banyan.bench.urls); it reads no data.
+    "bench-ping",
     # In-service members report to a community: rate-limited, CSRF-checked, it reads no
     # data (banyan.party.tests.test_views_party).
     "party:register",
@@ -64,6 +67,8 @@ SCOPED_ELSEWHERE = {
     "::test_search_never_reaches_outside_the_scope",
     "registry:person-list": "banyan.registry.tests.test_views_registry"
     "::test_people_by_category_lists_only_the_scope",
+    "registry:household-list": "banyan.tests.test_access_walk"
+    "::test_the_household_list_shows_outsiders_none_of_bobs_households",
     "registry:household-create": "banyan.places.tests.test_views_places"
     "::test_household_create_outside_scope_is_404",
     "accounts:posts": "banyan.accounts.tests.test_views_accounts::test_bob_sees_only_his_own_posts",
@@ -329,3 +334,18 @@ def test_a_post_whose_node_is_gone_sees_nothing(client, world):
     world.posts.bob.active = False
     world.posts.bob.save(update_fields=["active"])
     assert client.get(url).status_code == 404
+
+
+def test_the_household_list_shows_outsiders_none_of_bobs_households(client, world):
+    url = "/registry/households/"
+    client.force_login(world.bob)
+    r = client.get(url, {"node": world.l2_1_1.pk})
+    assert r.status_code == 200
+    assert [h.pk for h, _n in r.context["rows"]] == [world.household_1_1.pk]
+    for outsider in ("charlie", "mallory", "eve"):
+        client.force_login(getattr(world, outsider))
+        assert client.get(url, {"node": world.l2_1_1.pk}).status_code == 404, outsider
+        r = client.get(url)
+        assert r.status_code == 200
+        shown = {h.pk for h, _n in r.context["rows"]}
+        assert world.household_1_1.pk not in shown, outsider

@@ -1,0 +1,461 @@
+"""The benchmark harness.
+
+On a generated dataset (banyan.demo.builder) each scenario is measured twice over:
+
+- in-process, once, with Django's test Client against the same database, under
+  CaptureQueriesContext: the number of SQL queries (and, for the exact lookups, the
+  query itself, to show its plan);
+- over HTTP, many times after a warm-up, from the production app server (gunicorn
+  with a stated number of sync workers, started here as a separate process) by a
+  separate load process (banyan.bench.load): p50 / p95 latency and response size,
+  then throughput of the API household list and of a trivial JSON view at a stated
+  concurrency, in the same run.
+
+The scenarios act as the demo logins of the first community: `manager1-1` (an L2 grid
+manager) for the grid's pages, `secretary` (the community's administrator) for search,
+the tree and the API.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Count, Q
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from banyan.accounts.models import Post
+from banyan.accounts.roles import Role
+from banyan.accounts.tokens import token_issue
+from banyan.common import crypto
+from banyan.demo.builder import PASSWORD
+from banyan.places.models import Building, Compound, Node, NodeKind
+from banyan.registry.models import Household, HouseholdStatus, Person, PersonCategory, PersonStatus
+from banyan.timeline.models import Event, EventLink
+
+from . import results
+
+Say = Callable[[str], None]
+
+MANAGER = "manager1-1"
+SECRETARY = "secretary"
+PER_PAGE = 50  # registry.views.HOUSEHOLDS_PER_PAGE
+
+
+@dataclass
+class Options:
+    server_workers: int = 4
+    concurrency: int = 8
+    warmup: int = 10
+    repeat: int = 100
+    login_repeat: int = 30
+    seconds: float = 10.0
+
+
+SMOKE = Options(server_workers=2, concurrency=2, warmup=1, repeat=3, login_repeat=2, seconds=1.0)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: str
+    user: str | None
+    auth: str  # "session", "token", "none", or "login" (the sign-in itself)
+    expect: int = 200
+    repeat: int | None = None
+    explain: str = ""  # a column whose lookup in registry_person should use an index
+
+
+@dataclass
+class Fixtures:
+    """What the scenarios ask for, chosen from the dataset deterministically."""
+
+    community: Node
+    grid: Node
+    household: Household
+    person: Person
+    id_number: str
+    phone: str
+    grid_households: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def last_page(self) -> int:
+        return max(1, math.ceil(self.grid_households / PER_PAGE))
+
+
+def pick() -> Fixtures:
+    """The L2 grid of `manager1-1`, its fullest household, a person there with an ID
+    number and a phone, in the first community (the one with the demo logins)."""
+    post = Post.objects.select_related("node").get(
+        user__username=MANAGER, role=Role.GRID_MANAGER, active=True
+    )
+    grid = post.node
+    community = Node.objects.get(pk=grid.community_id)
+    active = Household.objects.filter(grid=grid, status=HouseholdStatus.ACTIVE)
+    household = (
+        active.exclude(building=None)
+        .annotate(n=Count("members", filter=Q(members__status=PersonStatus.LIVING_HERE)))
+        .order_by("-n", "id")
+        .first()
+    )
+    if household is None:
+        raise RuntimeError(f"no household in {grid}: is the dataset built?")
+    person = (
+        Person.objects.filter(household=household, status=PersonStatus.LIVING_HERE)
+        .exclude(id_number_hash="")
+        .exclude(phone="")
+        .order_by("id")
+        .first()
+    ) or (
+        Person.objects.filter(grid=grid, status=PersonStatus.LIVING_HERE)
+        .exclude(id_number_hash="")
+        .exclude(phone="")
+        .order_by("id")
+        .first()
+    )
+    if person is None:
+        raise RuntimeError(f"no person with an ID number and a phone in {grid}")
+    return Fixtures(
+        community=community,
+        grid=grid,
+        household=household,
+        person=person,
+        id_number=crypto.decrypt(person.id_number_encrypted),
+        phone=person.phone,
+        grid_households=active.count(),
+    )
+
+
+def scenarios(fx: Fixtures, opts: Options) -> list[Scenario]:
+    """Every scenario of the issue, in the order of the table. Extend in later issues
+    (and add the name to results.SCENARIOS)."""
+    grid_list = f"/registry/households/?node={fx.grid.pk}"
+    return [
+        Scenario("household_list_l2_page1", grid_list, MANAGER, "session"),
+        Scenario("household_list_l2_deep", f"{grid_list}&page={fx.last_page}", MANAGER, "session"),
+        Scenario(
+            "household_detail", f"/registry/households/{fx.household.pk}/", MANAGER, "session"
+        ),
+        Scenario("person_search_name", _search(fx.person.name), SECRETARY, "session"),
+        Scenario(
+            "person_lookup_id_number",
+            _search(fx.id_number),
+            SECRETARY,
+            "session",
+            explain="id_number_hash",
+        ),
+        Scenario("person_lookup_phone", _search(fx.phone), SECRETARY, "session", explain="phone"),
+        Scenario("tree_community", f"/places/nodes/{fx.community.pk}/", SECRETARY, "session"),
+        Scenario("api_households", "/api/v1/households?limit=50", SECRETARY, "token"),
+        Scenario("api_person_detail", f"/api/v1/persons/{fx.person.pk}", SECRETARY, "token"),
+        Scenario(
+            "login", "/accounts/login/", MANAGER, "login", expect=302, repeat=opts.login_repeat
+        ),
+    ]
+
+
+def _search(q: str) -> str:
+    from urllib.parse import quote
+
+    return f"/registry/search/?q={quote(q)}"
+
+
+TRIVIAL = Scenario("trivial", "/bench/ping", None, "none")
+
+
+# --- in-process: queries ------------------------------------------------------------
+
+
+@dataclass
+class Counted:
+    queries: int
+    bytes: int
+    status: int
+    sql: list[str]
+
+
+def count_queries(items: list[Scenario]) -> dict[str, Counted]:
+    """Each scenario once to warm caches, then once more under CaptureQueriesContext."""
+    names = [MANAGER, SECRETARY]
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=names)}
+    out: dict[str, Counted] = {}
+    for sc in items:
+        client = Client(HTTP_HOST="127.0.0.1")
+        if sc.auth == "login":
+            form = {"username": sc.user, "password": PASSWORD}
+            client.post(sc.path, form)
+            client = Client(HTTP_HOST="127.0.0.1")  # signed out again: a fresh visitor
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.post(sc.path, form)
+        else:
+            extra: dict[str, str] = {}
+            if sc.auth == "session":
+                client.force_login(users[sc.user or ""])
+            elif sc.auth == "token":
+                extra["HTTP_AUTHORIZATION"] = f"Bearer {token_issue(user=users[sc.user or ''])}"
+            client.get(sc.path, **extra)
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.get(sc.path, **extra)
+        if response.status_code != sc.expect:
+            raise RuntimeError(f"{sc.name}: {sc.path} answered {response.status_code} in-process")
+        out[sc.name] = Counted(
+            queries=len(ctx.captured_queries),
+            bytes=len(response.content),
+            status=response.status_code,
+            sql=[q["sql"] for q in ctx.captured_queries],
+        )
+    return out
+
+
+def explain(sql: str) -> str:
+    """The plan the database chooses for a captured query (run for real on PostgreSQL)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) {sql}")
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        rows = cursor.fetchall()
+    if connection.vendor == "postgresql":
+        return "\n".join(r[0] for r in rows)
+    return "\n".join(str(r[-1]) for r in rows)
+
+
+def lookup_query(counted: Counted, column: str) -> str | None:
+    """The person query behind an exact lookup: the one filtering on `column`."""
+    needle = f'"registry_person"."{column}" ='
+    for sql in counted.sql:
+        if sql.lstrip().upper().startswith("SELECT") and needle in sql:
+            return sql
+    return None
+
+
+# --- over HTTP: latency and throughput ---------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ping(url: str) -> bool:
+    host, port = url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=2)
+    try:
+        conn.request("GET", "/bench/ping")
+        return conn.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def app_server(workers: int, log: Path) -> Iterator[str]:
+    """gunicorn serving banyan.bench.wsgi on a free loopback port, as its own process."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "banyan.settings.local")
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "banyan.bench.wsgi:application",
+        f"--bind=127.0.0.1:{port}",
+        f"--workers={workers}",
+        "--worker-class=sync",
+        "--timeout=120",
+        "--log-level=warning",
+    ]
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            command, cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not _ping(url):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn did not start; see {log}")
+                time.sleep(0.2)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def run_load(url: str, items: list[Scenario], opts: Options) -> dict[str, Any]:
+    """The load process, fed the plan on stdin; its JSON answer."""
+    api = next(s for s in items if s.name == "api_households")
+    plan = {
+        "base": url,
+        "password": PASSWORD,
+        "warmup": opts.warmup,
+        "repeat": opts.repeat,
+        "scenarios": [asdict(s) for s in items],
+        "throughput": {
+            "seconds": opts.seconds,
+            "concurrency": opts.concurrency,
+            "targets": {"trivial": asdict(TRIVIAL), "api_households": asdict(api)},
+        },
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "banyan.bench.load"],
+        input=json.dumps(plan),
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        timeout=6 * 3600,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the load process failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout)
+
+
+# --- the whole run -----------------------------------------------------------------
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        "communities": Node.objects.filter(kind=NodeKind.COMMUNITY).count(),
+        "l2_grids": Node.objects.filter(kind=NodeKind.GRID_L2).count(),
+        "compounds": Compound.objects.count(),
+        "buildings": Building.objects.count(),
+        "households": Household.objects.count(),
+        "persons": Person.objects.count(),
+        "person_categories": PersonCategory.objects.count(),
+        "events": Event.objects.count(),
+        "event_links": EventLink.objects.count(),
+    }
+
+
+def database_description() -> str:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            version = cursor.fetchone()[0]
+            cursor.execute("SHOW shared_buffers")
+            buffers = cursor.fetchone()[0]
+            cursor.execute("SHOW work_mem")
+            work_mem = cursor.fetchone()[0]
+        return f"PostgreSQL {version} (shared_buffers {buffers}, work_mem {work_mem})"
+    import sqlite3
+
+    return f"SQLite {sqlite3.sqlite_version} (WAL, synchronous=NORMAL)"
+
+
+def run(
+    *,
+    opts: Options,
+    out_dir: Path,
+    say: Say,
+    server_url: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], Path]:
+    """Measure every scenario; write `<database>-<communities>.json` and `.txt` in
+    `out_dir`; return the results and the JSON's path."""
+    import gunicorn
+
+    rows = row_counts()
+    if not rows["communities"]:
+        raise RuntimeError("the database holds no communities: build a dataset first")
+    fx = pick()
+    items = scenarios(fx, opts)
+    load_before = results.load_average()
+    say(f"measuring {len(items)} scenarios, {rows['communities']} communities")
+    counted = count_queries(items)
+    plans = {}
+    for sc in items:
+        if sc.explain:
+            sql = lookup_query(counted[sc.name], sc.explain)
+            plans[sc.name] = explain(sql) if sql else "(query not found)"
+    log = Path(settings.VAR_DIR) / "bench-server.log"
+    if server_url is None:
+        server = f"gunicorn {gunicorn.__version__}, {opts.server_workers} sync workers"
+        with app_server(opts.server_workers, log) as url:
+            say(f"app server up at {url} ({server}); load process running")
+            measured = run_load(url, items, opts)
+    else:
+        server = f"an external server at {server_url}"
+        measured = run_load(server_url, items, opts)
+    trivial = measured["throughput"]["trivial"]["rps"]
+    api = measured["throughput"]["api_households"]["rps"]
+    data: dict[str, Any] = {
+        "database": connection.vendor,
+        "communities": rows["communities"],
+        "rows": rows,
+        "scenarios": {
+            sc.name: {
+                "p50_ms": measured["scenarios"][sc.name]["p50_ms"],
+                "p95_ms": measured["scenarios"][sc.name]["p95_ms"],
+                "queries": counted[sc.name].queries,
+                "bytes": measured["scenarios"][sc.name]["bytes"],
+            }
+            for sc in items
+        },
+        "throughput": {
+            "api_households_rps": api,
+            "trivial_rps": trivial,
+            "ratio": round(api / trivial, 3) if trivial else 0.0,
+        },
+        "machine": results.machine(
+            database_description(),
+            server,
+            f"load from a separate process, {opts.concurrency} threads for throughput",
+        ),
+    }
+    problems = results.check(data)
+    if problems:
+        raise RuntimeError("results do not match the schema: " + "; ".join(problems))
+    info: dict[str, Any] = dict(details or {})
+    info.update(
+        {
+            "server": server,
+            "settings": os.environ.get("DJANGO_SETTINGS_MODULE", "banyan.settings.local"),
+            "concurrency": opts.concurrency,
+            "latency": f"concurrency 1, {opts.repeat} timed requests per scenario "
+            f"({opts.login_repeat} for login) after {opts.warmup} warm-up requests",
+            "throughput window": f"{opts.seconds:g} s per target after 1 s of warm-up",
+            "throughput errors": {
+                k: v["errors"] for k, v in measured["throughput"].items() if v["errors"]
+            }
+            or "none",
+            "as": f"{MANAGER} (grid pages, {fx.grid_households} households in the grid, "
+            f"deep page = page {fx.last_page}), {SECRETARY} (search, tree, API)",
+            "query counts flat over pages": counted["household_list_l2_page1"].queries
+            == counted["household_list_l2_deep"].queries,
+            "load average (1 min) before / after": f"{load_before} / {results.load_average()}",
+            "explain": plans,
+        }
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"{data['database']}-{data['communities']}"
+    path = out_dir / f"{stem}.json"
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    text = results.table(data, info)
+    (out_dir / f"{stem}.txt").write_text(text)
+    for line in text.splitlines():
+        say(line)
+    return data, path

@@ -1,0 +1,262 @@
+"""The load process: requests the scenarios over HTTP and prints what it measured.
+
+It runs apart from the app server and from the harness (`python -m banyan.bench.load`,
+the plan as JSON on stdin, the results as JSON on stdout) and uses only the standard
+library — `http.client` and threads — so it needs nothing installed and imports no
+Django. Keep-alive is used where the server allows it (gunicorn's sync workers close
+every connection, so there each request also pays for a TCP connect on loopback).
+
+Latency: each scenario is requested `warmup` times, then `repeat` times one after
+another (concurrency 1), and the time from sending the request to reading the last
+byte of the body is kept. Throughput: `concurrency` threads, each with its own
+connection and credentials, request one target for `seconds` after one second of
+warm-up; requests/s counts only 2xx answers.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import math
+import re
+import sys
+import threading
+import time
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+LOGIN_PATH = "/accounts/login/"
+TOKEN_PATH = "/api/v1/auth/token"  # noqa: S105 - a URL path, not a secret
+_CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+class Http:
+    """One connection with a cookie jar; reconnects when the server closes."""
+
+    def __init__(self, base: str) -> None:
+        parts = urlsplit(base)
+        self.base = base
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or 80
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
+        self.cookies: dict[str, str] = {}
+        self.headers: dict[str, str] = {}
+
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict | None = None
+    ) -> tuple[int, bytes]:
+        sent = dict(self.headers)
+        sent.update(headers or {})
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=body, headers=sent)
+                response = self.conn.getresponse()
+                data = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionError, http.client.BadStatusLine):
+                # A kept-alive connection the server had already closed: once more, fresh.
+                self.conn.close()
+                if attempt == 2:
+                    raise
+        for cookie in response.headers.get_all("Set-Cookie") or []:
+            name, _eq, rest = cookie.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        if response.will_close:
+            self.conn.close()  # http.client opens a new one on the next request
+        return response.status, data
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def sign_in(http: Http, username: str, password: str) -> int:
+    """The login form as a browser submits it (CSRF token from the page); the status."""
+    status, page = http.request("GET", LOGIN_PATH)
+    found = _CSRF.search(page)
+    if status != 200 or found is None:
+        raise RuntimeError(f"login page answered {status} without a CSRF token")
+    form = urlencode(
+        {
+            "csrfmiddlewaretoken": found.group(1).decode(),
+            "username": username,
+            "password": password,
+        }
+    ).encode()
+    status, _body = http.request(
+        "POST",
+        LOGIN_PATH,
+        body=form,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": http.base + LOGIN_PATH,
+        },
+    )
+    return status
+
+
+def api_token(http: Http, username: str, password: str) -> str:
+    body = json.dumps({"username": username, "password": password}).encode()
+    status, data = http.request(
+        "POST", TOKEN_PATH, body=body, headers={"Content-Type": "application/json"}
+    )
+    if status != 200:
+        raise RuntimeError(f"token request for {username} answered {status}")
+    return json.loads(data)["token"]
+
+
+_CREDENTIALS: dict[tuple[str, str], tuple[dict[str, str], dict[str, str]]] = {}
+_LOCK = threading.Lock()
+
+
+def client_for(plan: dict, scenario: dict) -> Http:
+    """A connection holding the scenario's credentials (a session or a bearer token).
+    Each user signs in once per run; later clients reuse the cookies or the token."""
+    http = Http(plan["base"])
+    auth, user = scenario["auth"], scenario.get("user")
+    if auth not in ("session", "token"):
+        return http
+    with _LOCK:
+        key = (auth, user)
+        if key not in _CREDENTIALS:
+            if auth == "session":
+                status = sign_in(http, user, plan["password"])
+                if status != 302:
+                    raise RuntimeError(f"{user} could not sign in ({status})")
+                _CREDENTIALS[key] = (dict(http.cookies), {})
+            else:
+                token = api_token(http, user, plan["password"])
+                _CREDENTIALS[key] = ({}, {"Authorization": f"Bearer {token}"})
+        cookies, headers = _CREDENTIALS[key]
+    http.cookies.update(cookies)
+    http.headers.update(headers)
+    return http
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear interpolation between the closest ranks (numpy's default)."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    pos = (len(ordered) - 1) * q
+    low, high = math.floor(pos), math.ceil(pos)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def one(http: Http, plan: dict, scenario: dict) -> tuple[float, int, int]:
+    """Request the scenario once: (seconds, status, body bytes)."""
+    if scenario["auth"] == "login":
+        # A fresh visitor each time: the form is fetched untimed, the sign-in is timed.
+        http = Http(plan["base"])
+        status, page = http.request("GET", LOGIN_PATH)
+        found = _CSRF.search(page)
+        assert found is not None, "no CSRF token on the login page"
+        form = urlencode(
+            {
+                "csrfmiddlewaretoken": found.group(1).decode(),
+                "username": scenario["user"],
+                "password": plan["password"],
+            }
+        ).encode()
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": plan["base"] + LOGIN_PATH,
+        }
+        start = time.perf_counter()
+        status, body = http.request("POST", LOGIN_PATH, body=form, headers=headers)
+        elapsed = time.perf_counter() - start
+        http.close()
+        return elapsed, status, len(body)
+    start = time.perf_counter()
+    status, body = http.request(scenario.get("method", "GET"), scenario["path"])
+    return time.perf_counter() - start, status, len(body)
+
+
+def latency(plan: dict, scenario: dict) -> dict[str, Any]:
+    http = client_for(plan, scenario)
+    expect = scenario.get("expect", 200)
+    repeat = scenario.get("repeat") or plan["repeat"]
+    for _ in range(plan["warmup"]):
+        _t, status, _n = one(http, plan, scenario)
+        if status != expect:
+            raise RuntimeError(f"{scenario['name']}: {scenario['path']} answered {status}")
+    times, sizes = [], []
+    for _ in range(repeat):
+        seconds, status, size = one(http, plan, scenario)
+        if status != expect:
+            raise RuntimeError(f"{scenario['name']}: {scenario['path']} answered {status}")
+        times.append(seconds * 1000)
+        sizes.append(size)
+    http.close()
+    return {
+        "p50_ms": round(percentile(times, 0.50), 2),
+        "p95_ms": round(percentile(times, 0.95), 2),
+        "mean_ms": round(sum(times) / len(times), 2),
+        "bytes": max(sizes),
+        "samples": len(times),
+    }
+
+
+def throughput(plan: dict, target: dict, seconds: float, concurrency: int) -> dict[str, Any]:
+    """Requests/s (2xx only) with `concurrency` threads hammering one path."""
+    clients = [client_for(plan, target) for _ in range(concurrency)]
+    ok = [0] * concurrency
+    failed = [0] * concurrency
+    barrier = threading.Barrier(concurrency + 1)
+    times: dict[str, float] = {}
+
+    def work(i: int) -> None:
+        http = clients[i]
+        barrier.wait()
+        counting = times["start"]
+        end = times["end"]
+        while True:
+            now = time.perf_counter()
+            if now >= end:
+                break
+            status, _body = http.request("GET", target["path"])
+            if counting <= time.perf_counter() <= end:
+                if 200 <= status < 300:
+                    ok[i] += 1
+                else:
+                    failed[i] += 1
+        http.close()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(concurrency)]
+    for t in threads:
+        t.start()
+    now = time.perf_counter()
+    times["start"] = now + 1.0  # one second of warm-up, not counted
+    times["end"] = times["start"] + seconds
+    barrier.wait()
+    for t in threads:
+        t.join()
+    return {
+        "rps": round(sum(ok) / seconds, 1),
+        "errors": sum(failed),
+        "seconds": seconds,
+        "concurrency": concurrency,
+    }
+
+
+def run(plan: dict) -> dict[str, Any]:
+    out: dict[str, Any] = {"scenarios": {}, "throughput": {}}
+    for scenario in plan["scenarios"]:
+        out["scenarios"][scenario["name"]] = latency(plan, scenario)
+    tp = plan.get("throughput")
+    if tp:
+        for name, target in tp["targets"].items():
+            out["throughput"][name] = throughput(
+                plan, target, float(tp["seconds"]), int(tp["concurrency"])
+            )
+    return out
+
+
+def main() -> None:
+    plan = json.load(sys.stdin)
+    json.dump(run(plan), sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
