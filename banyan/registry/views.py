@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
+from banyan.casework.staff_selectors import household_panel
 from banyan.common.errors import DomainError
 from banyan.common.forms import client_ip, run_service
 from banyan.places import selectors as place_selectors
@@ -65,6 +66,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "full": full,
             "can_edit": Cap.EDIT_REGISTRY in caps,
             "breadcrumbs": _crumbs(request.user, household),
+            # Last visit, recent visits and cases (casework/_household_panel.html).
+            "cw": household_panel(user=request.user, household=household),
         },
     )
 

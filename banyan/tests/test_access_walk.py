@@ -18,6 +18,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from banyan.accounts.tokens import token_issue
+from banyan.casework.models import CaseCategory
+from banyan.casework.services import case_create
 from banyan.party.tests.factories import party_objects
 from banyan.places.models import Facility, FacilityKind
 from banyan.registry.models import Category, PersonCategory
@@ -96,6 +98,23 @@ SCOPED_ELSEWHERE = {
     "::test_party_admin_pages_are_404_for_everyone_else",
     "party:registration-list": "banyan.party.tests.test_views_party"
     "::test_party_admin_pages_are_404_for_everyone_else",
+    "casework:case-list": "banyan.casework.tests.test_views_cases"
+    "::test_the_case_list_shows_only_the_scope",
+    "casework:my-work": "banyan.casework.tests.test_views_cases::test_my_work_lists_only_the_scope",
+    "casework:case-create": "banyan.casework.tests.test_views_cases"
+    "::test_recording_a_case_outside_the_scope_is_404",
+    "casework:inbox": "banyan.casework.tests.test_views_cases"
+    "::test_the_inbox_shows_only_ones_own_notifications",
+    "casework:inbox-read": "banyan.casework.tests.test_views_cases"
+    "::test_marking_read_touches_only_ones_own_notifications",
+    "casework:notification-settings": "banyan.casework.tests.test_views_cases"
+    "::test_the_email_setting_is_ones_own",
+    "casework:visit-list": "banyan.casework.tests.test_views_visits"
+    "::test_the_visit_log_shows_only_the_scope",
+    "casework:visit-create": "banyan.casework.tests.test_views_visits"
+    "::test_visiting_a_household_outside_the_scope_is_404",
+    "casework:visits-due": "banyan.casework.tests.test_views_visits"
+    "::test_households_not_visited_outside_the_scope_is_404",
 }
 
 # Web routes with an object: which of bob's objects to ask for.
@@ -150,6 +169,14 @@ WEB_OBJECTS = {
     "party:rule-change": "party_rule",
     "party:registration-detail": "party_registration",
     "party:registration-reject": "party_registration",
+    # Moves, dispute actions and photos take a second part (an action name, a photo id)
+    # that the walker fills with nonsense: the case is loaded first, so an outsider's
+    # answer is 404 whatever follows. banyan.casework.tests.test_views_cases tries the
+    # real actions and a real photo as outsiders too.
+    "casework:case-detail": "case",
+    "casework:case-move": "case",
+    "casework:case-dispute": "case",
+    "casework:case-photo": "case",
 }
 
 # API routes: the first path segment says which of bob's objects fills {id}.
@@ -238,10 +265,19 @@ def objects(world):
         category=Category.objects.get(code="retired", community=None),
         valid_from=world.person_1_1.birth_date.replace(year=2010),
     )
+    case = case_create(
+        actor=world.bob,
+        category=CaseCategory.objects.get(code="neighbour_dispute", community=None),
+        description="楼上漏水到楼下，两家吵起来了",
+        channel="visit",
+        household=world.household_1_1,
+        persons=[world.person_1_1],
+    )
     return SimpleNamespace(
         **vars(world),
         **party_objects(world),
         facility=facility,
+        case=case,
         person_category=PersonCategory.objects.get(pk=pc.pk),
         bob_post=world.posts.bob,
     )

@@ -90,6 +90,12 @@ VERBS = {
     ),
     "party_registration_rejected": _("Registration of %(name)s rejected: %(note)s"),
     "party_service": _("%(name)s served: %(activity)s (%(hours)s h)"),
+    "household_visited": _("Home visit: %(purpose)s"),
+    "dispute_party_added": _("%(name)s named a party to dispute #%(case)s"),
+    "dispute_mediator_set": _("%(mediator)s mediates dispute #%(case)s"),
+    "mediation_held": _("Mediation session on dispute #%(case)s (%(held_on)s)"),
+    "dispute_agreement_recorded": _("Agreement recorded in dispute #%(case)s: %(note)s"),
+    "dispute_referred_legal_aid": _("Dispute #%(case)s referred to legal aid: %(note)s"),
 }
 
 SENSITIVE_VERBS = frozenset({"category_added", "category_ended"})

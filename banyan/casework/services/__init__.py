@@ -21,7 +21,16 @@ from .cases import (
     case_suspend,
     close_unconfirmed,
 )
+from .disputes import dispute_party_add as dispute_party_add
+from .disputes import dispute_record_agreement as dispute_record_agreement
+from .disputes import dispute_refer_legal_aid as dispute_refer_legal_aid
+from .disputes import dispute_set_mediator as dispute_set_mediator
+from .disputes import mediation_session_add as mediation_session_add
 from .intake import intake_submit as intake_submit
+from .notify import notification_setting_set as notification_setting_set
+from .notify import notifications_mark_read as notifications_mark_read
+from .visits import can_record_visit as can_record_visit
+from .visits import visit_record as visit_record
 
 __all__ = [
     "assignable_users",

@@ -6,12 +6,15 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from banyan.accounts.models import Post
 from banyan.accounts.roles import CASE_ROUTES, Role
+from banyan.common.errors import ValidationFailed
 
 from ..models import Case, Notification, NotificationSetting
 
@@ -121,3 +124,30 @@ def deadline(user_id: int, case: Case, *, overdue: bool, email: bool = True) -> 
         else _("Case #%(n)s is due soon: %(title)s")
     ) % {"n": case.pk, "title": case.title}
     _deliver([user_id], kind, case, text, email=email)
+
+
+# --- the inbox (the user's own rows; no event: reading one's inbox changes no case) --------
+
+
+@transaction.atomic
+def notifications_mark_read(*, user: AbstractBaseUser, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's unread notifications read: those in `ids`, or all of them when `ids`
+    is None. Other users' ids are ignored. Returns how many were marked."""
+    qs = Notification.objects.filter(user_id=user.pk, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=[int(i) for i in ids])
+    return qs.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def notification_setting_set(*, user: AbstractBaseUser, email: bool) -> NotificationSetting:
+    """Opt in to (or out of) notifications by email; opting in needs an address on file."""
+    if email and not (getattr(user, "email", "") or "").strip():
+        raise ValidationFailed(
+            _("Your account has no email address; ask the community secretary to add one."),
+            field="email",
+        )
+    setting, _created = NotificationSetting.objects.update_or_create(
+        user_id=user.pk, defaults={"email": bool(email)}
+    )
+    return setting

@@ -1,0 +1,809 @@
+"""Case screens as bob (grid 1-1), charlie (grid 2-1), dave (building head of the 1-1
+building), the window and the repair centre see them; outsiders get 404."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from banyan.accounts.roles import Role
+from banyan.accounts.tests.factories import make_post, make_user
+from banyan.casework import services
+from banyan.casework.models import Case, CasePhoto, Notification, NotificationSetting
+from banyan.casework.views.cases import DISPUTE_ACTIONS, MOVE_ACTIONS
+from banyan.casework.workflow import State
+from banyan.timeline.models import Event
+
+from .factories import add_centres, category, open_case
+
+OUTSIDERS = ["charlie", "mallory", "eve"]
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def english(client, settings):
+    """Assertions read the English source strings, whatever the catalogue holds."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+@pytest.fixture
+def loop(world):
+    add_centres(world)
+    return world
+
+
+def photo(name="p.jpg", content: bytes | None = None) -> SimpleUploadedFile:
+    if content is None:
+        buf = io.BytesIO()
+        Image.new("RGB", (40, 30), "blue").save(buf, format="JPEG")
+        content = buf.getvalue()
+    return SimpleUploadedFile(name, content, content_type="image/jpeg")
+
+
+def events(case: Case) -> list[str]:
+    return list(
+        Event.objects.filter(subject_type="case", subject_id=case.pk)
+        .order_by("id")
+        .values_list("verb", flat=True)
+    )
+
+
+def move_url(case: Case, action: str) -> str:
+    return reverse("casework:case-move", args=[case.pk, action])
+
+
+def state(case: Case) -> str:
+    return Case.objects.get(pk=case.pk).state
+
+
+def ids(response) -> list[int]:
+    return [c.pk for c in response.context["page"].object_list]
+
+
+# --- the list -------------------------------------------------------------------------------
+
+
+def test_the_case_list_shows_only_the_scope(client, loop):
+    mine = open_case(loop)
+    theirs = open_case(loop, by=loop.charlie, household=loop.household_2_1)
+    url = reverse("casework:case-list")
+    client.force_login(loop.bob)
+    assert ids(client.get(url)) == [mine.pk]
+    assert ids(client.get(url, {"node": loop.l2_1_1.pk})) == [mine.pk]
+    # A filter pointing outside the scope is a 404, never a widening.
+    assert client.get(url, {"node": loop.l2_2_1.pk}).status_code == 404
+    assert client.get(url, {"node": loop.community.pk}).status_code == 404
+    assert client.get(url, {"node": "x"}).status_code == 404
+    client.force_login(loop.alice)
+    assert set(ids(client.get(url))) == {mine.pk, theirs.pk}
+    assert ids(client.get(url, {"node": loop.l2_2_1.pk})) == [theirs.pk]
+    client.force_login(loop.charlie)
+    assert ids(client.get(url)) == [theirs.pk]
+    client.force_login(loop.mallory)
+    assert ids(client.get(url)) == []
+    client.force_login(loop.eve)
+    assert client.get(url).status_code == 404
+
+
+def test_a_bad_filter_is_an_error_and_lists_nothing(client, loop):
+    open_case(loop)
+    client.force_login(loop.bob)
+    r = client.get(reverse("casework:case-list"), {"state": "everything"})
+    assert r.status_code == 200 and "state" in r.context["form"].errors
+    assert ids(r) == []
+
+
+def test_the_list_opens_on_the_open_cases(client, loop):
+    done = open_case(loop)
+    services.case_reject(actor=loop.bob, case=done, reason="不属于本社区")
+    waiting = open_case(loop)
+    client.force_login(loop.bob)
+    url = reverse("casework:case-list")
+    assert ids(client.get(url)) == [waiting.pk]
+    assert ids(client.get(url, {"page": "1"})) == [waiting.pk]
+    # The form submits every field: "open only" unticked shows them all.
+    everything = {"q": "", "state": "", "kind": "", "category": ""}
+    assert set(ids(client.get(url, everything))) == {done.pk, waiting.pk}
+    assert ids(client.get(url, {"state": "rejected"})) == [done.pk]
+
+
+def test_the_filters_narrow(client, loop):
+    leak = open_case(loop)
+    dispute = open_case(loop, code="neighbour_dispute")
+    services.case_suspend(actor=loop.bob, case=leak, reason="等配件")
+    client.force_login(loop.bob)
+    url = reverse("casework:case-list")
+    assert ids(client.get(url, {"kind": "dispute"})) == [dispute.pk]
+    assert ids(client.get(url, {"category": "roof_leak"})) == [leak.pk]
+    assert ids(client.get(url, {"state": "suspended"})) == [leak.pk]
+    assert ids(client.get(url, {"q": "吵"})) == []
+
+
+def test_every_row_flags_overdue_and_paused(client, loop):
+    with time_machine.travel("2026-05-01 09:00 +0800", tick=False) as clock:
+        late = open_case(loop, code="blocked_pipe")  # 24 hours
+        paused = open_case(loop, code="blocked_pipe")
+        services.case_suspend(actor=loop.bob, case=paused, reason="住户外出")
+        fresh = open_case(loop, code="illegal_structure")  # 240 hours
+        clock.shift(dt.timedelta(hours=30))
+        client.force_login(loop.bob)
+        r = client.get(reverse("casework:case-list"))
+        rows = r.content.decode().split('<ul class="list" id="cases">')[1]
+        by_case = {int(m[1]): m[2] for m in re.finditer(r"/cases/(\d+)/\"(.*?)</li>", rows, re.S)}
+        assert "overdue" in by_case[late.pk] and "paused" not in by_case[late.pk]
+        assert "paused" in by_case[paused.pk] and "overdue" not in by_case[paused.pk]
+        assert "overdue" not in by_case[fresh.pk] and "paused" not in by_case[fresh.pk]
+        r = client.get(reverse("casework:case-list"), {"overdue": "on"})
+        assert ids(r) == [late.pk]
+
+
+def test_the_case_list_query_count_is_bounded(client, loop, django_assert_max_num_queries):
+    for _ in range(30):
+        case = open_case(loop)
+        services.case_assign(actor=loop.bob, case=case, route="repair", assignee=loop.repairs)
+    client.force_login(loop.bob)
+    with django_assert_max_num_queries(12):
+        r = client.get(reverse("casework:case-list"))
+    assert len(ids(r)) == 30
+
+
+# --- my work --------------------------------------------------------------------------------
+
+
+def test_my_work_lists_only_the_scope(client, loop):
+    with time_machine.travel("2026-05-01 09:00 +0800", tick=False) as clock:
+        late = open_case(loop, code="blocked_pipe")
+        mine = open_case(loop)
+        services.case_assign(actor=loop.bob, case=mine, route="grid", assignee=loop.bob)
+        waiting = open_case(loop, by=loop.dave)
+        theirs = open_case(loop, by=loop.charlie, household=loop.household_2_1)
+        clock.shift(dt.timedelta(hours=30))
+        url = reverse("casework:my-work")
+        client.force_login(loop.bob)
+        r = client.get(url)
+        sections = {s["key"]: [c.pk for c in s["rows"]] for s in r.context["sections"]}
+        assert sections["overdue"] == [late.pk]  # overdue first
+        assert sections["mine"] == [mine.pk]
+        assert sections["to_accept"] == [waiting.pk]
+        assert theirs.pk not in {pk for rows in sections.values() for pk in rows}
+        assert r.context["overdue"] == 1
+        client.force_login(loop.charlie)
+        r = client.get(url)
+        seen = {c.pk for s in r.context["sections"] for c in s["rows"]}
+        assert seen == {theirs.pk}
+        client.force_login(loop.eve)
+        assert client.get(url).status_code == 404
+
+
+def test_my_work_query_count_is_bounded(client, loop, django_assert_max_num_queries):
+    for _ in range(25):
+        open_case(loop)
+        open_case(loop, by=loop.dave)
+    client.force_login(loop.bob)
+    with django_assert_max_num_queries(10):
+        r = client.get(reverse("casework:my-work"))
+    assert r.status_code == 200
+
+
+def test_the_repair_centre_sees_only_repairs_routed_to_it(client, loop):
+    routed = open_case(loop)
+    services.case_assign(actor=loop.bob, case=routed, route="repair")
+    other = open_case(loop)
+    client.force_login(loop.repairs)
+    assert ids(client.get(reverse("casework:case-list"))) == [routed.pk]
+    assert client.get(reverse("casework:case-detail", args=[other.pk])).status_code == 404
+    r = client.get(reverse("casework:my-work"))
+    assert {c.pk for s in r.context["sections"] for c in s["rows"]} == {routed.pk}
+
+
+def test_the_window_sees_only_window_routed_cases(client, loop):
+    paper = open_case(loop, code="paperwork")
+    services.case_assign(actor=loop.bob, case=paper, route="window")
+    leak = open_case(loop)
+    client.force_login(loop.window)
+    assert ids(client.get(reverse("casework:case-list"))) == [paper.pk]
+    assert client.get(reverse("casework:case-detail", args=[leak.pk])).status_code == 404
+    assert client.post(move_url(leak, "start")).status_code == 404
+    r = client.post(move_url(paper, "start"))
+    assert r.status_code == 302 and state(paper) == State.IN_PROGRESS
+
+
+# --- one case -------------------------------------------------------------------------------
+
+
+def test_the_case_page_masks_the_reporters_phone_and_says_on_whose_behalf(client, loop):
+    case = services.case_create(
+        actor=loop.bob,
+        category=category(),
+        description="屋顶漏水",
+        channel="phone",
+        household=loop.household_1_1,
+        reporter_name="张桂英的女儿",
+        reporter_phone="13987654321",
+        on_behalf_of="张桂英",
+    )
+    client.force_login(loop.bob)
+    r = client.get(reverse("casework:case-detail", args=[case.pk]))
+    body = r.content.decode()
+    assert "13987654321" not in body and "139****4321" in body
+    assert "entered by 赵波 on behalf of 张桂英" in body
+    assert r["Cache-Control"] == "no-store"
+
+
+def test_the_case_page_offers_only_the_moves_the_state_and_the_post_allow(client, loop):
+    case = open_case(loop)
+    client.force_login(loop.bob)
+    r = client.get(reverse("casework:case-detail", args=[case.pk]))
+    offered = {m["action"] for m in r.context["moves"]}
+    assert offered == {
+        "reject",
+        "mark_duplicate",
+        "assign",
+        "hand_off",
+        "suspend",
+        "escalate",
+        "note",
+    }
+    services.case_assign(actor=loop.bob, case=case, route="grid", assignee=loop.bob)
+    services.case_resolve(actor=loop.bob, case=case, note="好了")
+    r = client.get(reverse("casework:case-detail", args=[case.pk]))
+    # A roof leak needs the resident's word: no staff "close", but confirm for them.
+    assert {m["action"] for m in r.context["moves"]} == {"confirm", "reopen", "note"}
+
+
+def test_a_case_page_links_people_only_where_the_viewer_may_look(client, loop):
+    case = open_case(loop, code="neighbour_dispute")
+    services.dispute_party_add(actor=loop.alice, case=case, person=loop.person_2_1)
+    client.force_login(loop.bob)
+    body = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    assert reverse("registry:person-detail", args=[loop.person_1_1.pk]) in body
+    assert "李秀兰" in body  # a party is named…
+    assert reverse("registry:person-detail", args=[loop.person_2_1.pk]) not in body  # …not linked
+
+
+def test_the_loop_through_the_pages(client, loop):
+    """bob records a leak with a photo, routes it to the repair centre; repairs starts and
+    resolves it with a photo; bob confirms it for the resident."""
+    client.force_login(loop.bob)
+    r = client.post(
+        f"{reverse('casework:case-create')}?household={loop.household_1_1.pk}",
+        {
+            "category": category().pk,
+            "description": "屋顶漏水，雨天滴到床上",
+            "channel": "visit",
+            "persons": [loop.person_1_1.pk],
+            "photos": [photo()],
+        },
+    )
+    case = Case.objects.get()
+    assert r.status_code == 302 and r["Location"] == reverse("casework:case-detail", args=[case.pk])
+    assert case.state == State.ACCEPTED and case.photos.count() == 1
+    assert list(case.people.values_list("person_id", flat=True)) == [loop.person_1_1.pk]
+
+    page = client.get(move_url(case, "assign"))
+    assignee = page.context["form"].fields["assignee"]
+    assert str(loop.repairs.pk) in str(assignee.choices)
+    r = client.post(move_url(case, "assign"), {"route": "repair", "assignee": loop.repairs.pk})
+    assert r.status_code == 302 and state(case) == State.ASSIGNED
+
+    client.force_login(loop.repairs)
+    assert client.post(move_url(case, "start")).status_code == 302
+    r = client.post(move_url(case, "resolve"), {"note": "换了防水卷材", "photos": [photo()]})
+    assert r.status_code == 302 and state(case) == State.RESOLVED
+
+    client.force_login(loop.bob)
+    r = client.post(
+        move_url(case, "confirm"), {"rating": "5", "on_behalf_of": "张桂英（电话确认）"}
+    )
+    assert r.status_code == 302 and state(case) == State.CLOSED
+    assert events(case) == [
+        "case_created",
+        "case_assigned",
+        "case_started",
+        "case_resolved",
+        "case_confirmed",
+    ]
+    body = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    assert "on behalf of 张桂英（电话确认）" in body
+
+
+def test_an_errand_needs_a_proof_photo(client, loop):
+    case = open_case(loop, code="paperwork")
+    services.case_assign(actor=loop.bob, case=case, route="errand", assignee=loop.bob)
+    client.force_login(loop.bob)
+    r = client.post(move_url(case, "resolve"), {"note": "已代办"})
+    assert r.status_code == 200 and "photos" in r.context["form"].errors
+    assert state(case) == State.ASSIGNED
+    r = client.post(move_url(case, "resolve"), {"note": "已代办", "photos": [photo()]})
+    assert r.status_code == 302 and state(case) == State.RESOLVED
+    assert CasePhoto.objects.get(case=case).stage == CasePhoto.Stage.PROOF
+
+
+def test_a_file_that_is_not_a_photo_is_refused_by_content(client, loop):
+    case = open_case(loop)
+    services.case_assign(actor=loop.bob, case=case, route="grid", assignee=loop.bob)
+    client.force_login(loop.bob)
+    fake = photo("leak.jpg", b"%PDF-1.4 not a photo")
+    r = client.post(move_url(case, "resolve"), {"note": "好了", "photos": [fake]})
+    assert r.status_code == 200 and "photos" in r.context["form"].errors
+    assert state(case) == State.ASSIGNED and not CasePhoto.objects.exists()
+
+
+BAD_MOVES = [
+    ("reject", {"reason": " "}, "reason"),
+    ("mark_duplicate", {"original": "999999"}, "original"),
+    ("mark_duplicate", {"original": "abc"}, "original"),
+    ("assign", {"route": "pigeon"}, "route"),
+    ("assign", {"route": "errand"}, "assignee"),
+    ("assign", {"route": "team", "team": ""}, "team"),
+    ("hand_off", {"grid": "", "note": "x"}, "grid"),
+    ("hand_off", {"grid": "{other_l2}", "note": "x"}, "grid"),
+    ("suspend", {"reason": ""}, "reason"),
+    ("escalate", {"reason": ""}, "reason"),
+    ("note", {"note": ""}, "note"),
+]
+
+
+@pytest.mark.parametrize(("action", "data", "field"), BAD_MOVES)
+def test_bad_input_on_a_move_names_the_field_and_writes_nothing(client, loop, action, data, field):
+    case = open_case(loop)
+    data = {k: v.format(other_l2=loop.other_l2.pk) for k, v in data.items()}
+    client.force_login(loop.bob)
+    r = client.post(move_url(case, action), data)
+    assert r.status_code == 200
+    assert field in r.context["form"].errors
+    assert events(case) == ["case_created"] and state(case) == State.ACCEPTED
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "field"),
+    [
+        ("confirm", {"rating": "5", "on_behalf_of": ""}, "on_behalf_of"),
+        ("confirm", {"rating": "9", "on_behalf_of": "张"}, "rating"),
+        ("reopen", {"comment": "", "on_behalf_of": "张"}, "comment"),
+        ("reopen", {"comment": "还漏", "on_behalf_of": ""}, "on_behalf_of"),
+    ],
+)
+def test_bad_input_for_the_resident_names_the_field(client, loop, action, data, field):
+    case = open_case(loop)
+    services.case_assign(actor=loop.bob, case=case, route="grid", assignee=loop.bob)
+    services.case_resolve(actor=loop.bob, case=case, note="好了")
+    client.force_login(loop.bob)
+    r = client.post(move_url(case, action), data)
+    assert r.status_code == 200 and field in r.context["form"].errors
+    assert state(case) == State.RESOLVED
+
+
+def test_someone_acting_first_gets_a_message_not_an_error(client, loop):
+    case = open_case(loop, by=loop.dave)
+    client.force_login(loop.bob)
+    assert client.post(move_url(case, "accept")).status_code == 302
+    r = client.post(move_url(case, "accept"), follow=True)
+    assert r.status_code == 200
+    assert "someone may have acted on it first" in r.content.decode()
+    assert events(case) == ["case_created", "case_accepted"]
+
+
+def test_a_duplicate_points_at_the_original(client, loop):
+    original = open_case(loop)
+    dup = open_case(loop, by=loop.dave)
+    client.force_login(loop.bob)
+    r = client.post(move_url(dup, "mark_duplicate"), {"original": original.pk})
+    assert r.status_code == 302
+    assert Case.objects.get(pk=dup.pk).duplicate_of == original
+    body = client.get(reverse("casework:case-detail", args=[dup.pk])).content.decode()
+    assert reverse("casework:case-detail", args=[original.pk]) in body
+    # A case charlie cannot see is no original for him; for bob it does not exist.
+    hidden = open_case(loop, by=loop.charlie, household=loop.household_2_1)
+    other = open_case(loop, by=loop.dave)
+    r = client.post(move_url(other, "mark_duplicate"), {"original": hidden.pk})
+    assert "original" in r.context["form"].errors
+
+
+def test_a_hand_off_moves_the_case_out_of_bobs_reach(client, loop):
+    case = open_case(loop)
+    client.force_login(loop.bob)
+    page = client.get(move_url(case, "hand_off"))
+    assert loop.l2_2_1 in page.context["form"].fields["grid"].queryset
+    assert loop.other_l2 not in page.context["form"].fields["grid"].queryset
+    r = client.post(move_url(case, "hand_off"), {"grid": loop.l2_2_1.pk, "note": "属于二网格"})
+    assert r.status_code == 302
+    assert client.get(reverse("casework:case-detail", args=[case.pk])).status_code == 404
+    client.force_login(loop.charlie)
+    assert client.get(reverse("casework:case-detail", args=[case.pk])).status_code == 200
+
+
+def test_a_move_not_possible_now_sends_back_to_the_case(client, loop):
+    case = open_case(loop)
+    client.force_login(loop.bob)
+    r = client.get(move_url(case, "resume"))
+    assert r.status_code == 302
+    assert client.get(move_url(case, "no_such_move")).status_code == 404
+
+
+def test_notes_public_and_internal(client, loop):
+    case = open_case(loop)
+    client.force_login(loop.bob)
+    client.post(move_url(case, "note"), {"note": "已联系物业"})
+    client.post(move_url(case, "note"), {"note": "明天上门", "public": "on"})
+    notes = Event.objects.filter(verb="case_note").order_by("id")
+    assert [(e.data["note"], e.data["public"]) for e in notes] == [
+        ("已联系物业", False),
+        ("明天上门", True),
+    ]
+    body = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    assert "internal" in body
+
+
+# --- the building head ----------------------------------------------------------------------
+
+
+def test_building_head_reports_for_his_building_and_it_lands_submitted(client, loop):
+    client.force_login(loop.dave)
+    r = client.get(reverse("casework:case-create"))
+    assert r.status_code == 302 and f"building={loop.building_1_1.pk}" in r["Location"]
+    url = f"{reverse('casework:case-create')}?building={loop.building_1_1.pk}"
+    form = client.get(url).context["form"]
+    assert "channel" not in form.fields
+    r = client.post(
+        url,
+        {"category": category().pk, "description": "楼道灯坏了", "channel": "visit"},
+    )
+    case = Case.objects.get()
+    assert r.status_code == 302
+    assert (case.state, case.channel, case.entered_by) == (
+        State.SUBMITTED,
+        "building_head",
+        loop.dave,
+    )
+
+
+def test_building_head_sees_only_his_buildings_cases_and_cannot_act(client, loop):
+    his = open_case(loop, by=loop.dave)
+    grid_only = services.case_create(
+        actor=loop.bob,
+        category=category("environment"),
+        description="垃圾堆放",
+        channel="visit",
+        grid=loop.l2_1_1,
+    )
+    services.case_note(actor=loop.bob, case=his, note="内部：住户有纠纷")
+    client.force_login(loop.dave)
+    assert ids(client.get(reverse("casework:case-list"))) == [his.pk]
+    assert client.get(reverse("casework:case-detail", args=[grid_only.pk])).status_code == 404
+    r = client.get(reverse("casework:case-detail", args=[his.pk]))
+    assert [m["action"] for m in r.context["moves"]] == ["note"]
+    assert "内部：住户有纠纷" not in r.content.decode()  # internal notes stay with staff
+    for action in ("accept", "reject", "assign"):
+        assert client.post(move_url(his, action), {"reason": "x"}).status_code == 403
+    assert client.post(move_url(his, "note"), {"note": "楼上也漏了"}).status_code == 302
+    assert events(his) == ["case_created", "case_note", "case_note"]
+    grid_url = f"{reverse('casework:case-create')}?grid={loop.l2_1_1.pk}"
+    assert client.get(grid_url).status_code == 404
+
+
+# --- outsiders ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("outsider", OUTSIDERS)
+def test_outsiders_get_404_on_every_real_action_and_photo(client, loop, outsider):
+    case = open_case(loop, code="neighbour_dispute")
+    services.case_assign(actor=loop.bob, case=case, route="grid", assignee=loop.bob)
+    services.case_resolve(actor=loop.bob, case=case, note="调解成功", photos=[photo()])
+    pic = CasePhoto.objects.get(case=case)
+    client.force_login(getattr(loop, outsider))
+    answers = {}
+    for area, table in (("move", MOVE_ACTIONS), ("dispute", DISPUTE_ACTIONS)):
+        for action in table:
+            url = reverse(f"casework:case-{area}", args=[case.pk, action])
+            got = (client.get(url).status_code, client.post(url, {"note": "x"}).status_code)
+            if got != (404, 404):
+                answers[url] = got
+    url = reverse("casework:case-photo", args=[case.pk, pic.pk])
+    if client.get(url).status_code != 404:
+        answers[url] = "photo"
+    assert answers == {}
+    assert events(case)[-1] == "case_resolved"
+
+
+def test_photos_are_served_only_through_the_scoped_view(client, loop, settings):
+    case = open_case(loop)
+    services.case_assign(actor=loop.bob, case=case, route="grid", assignee=loop.bob)
+    services.case_resolve(actor=loop.bob, case=case, note="好了", photos=[photo()])
+    pic = CasePhoto.objects.get(case=case)
+    client.force_login(loop.bob)
+    r = client.get(reverse("casework:case-photo", args=[case.pk, pic.pk]))
+    assert r.status_code == 200 and r["Content-Type"] == "image/jpeg"
+    assert "no-store" in r["Cache-Control"]
+    body = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    assert settings.MEDIA_URL not in body and pic.image.name not in body
+    # Another case's photo id under this case is not found.
+    other = open_case(loop)
+    assert client.get(reverse("casework:case-photo", args=[other.pk, pic.pk])).status_code == 404
+
+
+# --- recording ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("outsider", OUTSIDERS)
+def test_recording_a_case_outside_the_scope_is_404(client, loop, outsider):
+    client.force_login(getattr(loop, outsider))
+    base = reverse("casework:case-create")
+    for query in (
+        f"household={loop.household_1_1.pk}",
+        f"building={loop.building_1_1.pk}",
+        f"grid={loop.l2_1_1.pk}",
+        "grid=abc",
+    ):
+        assert client.get(f"{base}?{query}").status_code == 404, query
+        r = client.post(f"{base}?{query}", {"category": category().pk, "description": "x"})
+        assert r.status_code == 404, query
+    assert not Case.objects.exists()
+
+
+def test_a_post_that_sees_but_may_not_report_is_refused(client, loop):
+    sec = make_user("branchsec")
+    make_post(sec, Role.BRANCH_SECRETARY, loop.l1_1)
+    client.force_login(sec)
+    url = f"{reverse('casework:case-create')}?household={loop.household_1_1.pk}"
+    assert client.get(url).status_code == 403
+
+
+def test_a_grid_is_chosen_when_none_is_given(client, loop):
+    client.force_login(loop.bob)
+    r = client.get(reverse("casework:case-create"))
+    assert r.status_code == 302 and f"grid={loop.l2_1_1.pk}" in r["Location"]
+    client.force_login(loop.alice)
+    r = client.get(reverse("casework:case-create"))
+    assert r.status_code == 200 and set(r.context["grids"]) == {loop.l2_1_1, loop.l2_2_1}
+
+
+def test_recording_from_a_household_offers_its_people(client, loop):
+    client.force_login(loop.bob)
+    url = f"{reverse('casework:case-create')}?household={loop.household_1_1.pk}&channel=visit"
+    form = client.get(url).context["form"]
+    assert dict(form.fields["persons"].choices) == {str(loop.person_1_1.pk): "张桂英"}
+    assert form.initial["channel"] == "visit"
+    assert "address" not in form.fields
+
+
+BAD_RECORDS = [
+    ({"description": " "}, "description"),
+    ({"category": "999999"}, "category"),
+    ({"channel": "pigeon"}, "channel"),
+    ({"reporter_phone": "12345"}, "reporter_phone"),
+    ({"persons": ["999999"]}, "persons"),
+    ({"photos": ["notaphoto"]}, "photos"),
+]
+
+
+@pytest.mark.parametrize(("change", "field"), BAD_RECORDS)
+def test_bad_input_when_recording_names_the_field_and_writes_nothing(client, loop, change, field):
+    data = {"category": category().pk, "description": "屋顶漏水", "channel": "phone"}
+    data.update(change)
+    if data.get("photos") == ["notaphoto"]:
+        data["photos"] = [photo("x.jpg", b"GIF89a but not really")]
+    client.force_login(loop.bob)
+    url = f"{reverse('casework:case-create')}?household={loop.household_1_1.pk}"
+    r = client.post(url, data)
+    assert r.status_code == 200 and field in r.context["form"].errors
+    assert not Case.objects.exists() and not Event.objects.filter(verb="case_created").exists()
+
+
+# --- disputes -------------------------------------------------------------------------------
+
+
+def dispute_url(case: Case, action: str) -> str:
+    return reverse("casework:case-dispute", args=[case.pk, action])
+
+
+@time_machine.travel("2026-05-03 09:00 +0800", tick=False)
+def test_a_dispute_through_its_page(client, loop):
+    case = open_case(loop, code="neighbour_dispute")
+    client.force_login(loop.bob)
+    r = client.get(reverse("casework:case-detail", args=[case.pk]))
+    assert {m["action"] for m in r.context["dispute_actions"]} == set(DISPUTE_ACTIONS)
+    page = client.get(dispute_url(case, "mediator"))
+    assert str(loop.bob.pk) in dict(page.context["form"].fields["mediator"].choices)
+    assert client.post(dispute_url(case, "mediator"), {"mediator": loop.bob.pk}).status_code == 302
+    page = client.get(dispute_url(case, "party"))
+    assert str(loop.person_1_1.pk) in dict(page.context["form"].fields["person"].choices)
+    assert (
+        client.post(dispute_url(case, "party"), {"person": loop.person_1_1.pk}).status_code == 302
+    )
+    r = client.post(
+        dispute_url(case, "session"),
+        {
+            "held_on": "2026-05-02",
+            "attendees": "双方当事人、网格员",
+            "summary": "楼上漏水到楼下",
+            "agreed": "楼上负责维修",
+        },
+    )
+    assert r.status_code == 302
+    client.post(dispute_url(case, "agreement"), {"agreement": "楼上负责维修，楼下不再追究"})
+    client.post(dispute_url(case, "legal_aid"), {"note": "涉及赔偿"})
+    fresh = Case.objects.get(pk=case.pk)
+    assert fresh.mediator == loop.bob and fresh.legal_aid_referred
+    assert fresh.agreement == "楼上负责维修，楼下不再追究"
+    assert events(case) == [
+        "case_created",
+        "dispute_mediator_set",
+        "dispute_party_added",
+        "mediation_held",
+        "dispute_agreement_recorded",
+        "dispute_referred_legal_aid",
+    ]
+    body = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    assert "楼上负责维修" in body and "双方当事人、网格员" in body
+    visit = reverse("casework:visit-create")
+    assert f"{visit}?household={loop.household_1_1.pk}&amp;dispute={case.pk}" in body
+    # Referred once: the action is no longer offered.
+    r = client.get(reverse("casework:case-detail", args=[case.pk]))
+    assert "legal_aid" not in {m["action"] for m in r.context["dispute_actions"]}
+
+
+def test_bad_session_input_writes_nothing(client, loop):
+    case = open_case(loop, code="neighbour_dispute")
+    client.force_login(loop.bob)
+    r = client.post(dispute_url(case, "session"), {"held_on": "2099-01-01", "attendees": ""})
+    assert r.status_code == 200
+    assert {"attendees"} <= set(r.context["form"].errors)
+    r = client.post(
+        dispute_url(case, "session"),
+        {"held_on": "2099-01-01", "attendees": "双方", "summary": "谈"},
+    )
+    assert "held_on" in r.context["form"].errors
+    assert events(case) == ["case_created"]
+
+
+def test_a_repair_has_no_dispute_actions(client, loop):
+    case = open_case(loop)
+    client.force_login(loop.bob)
+    r = client.get(reverse("casework:case-detail", args=[case.pk]))
+    assert r.context["dispute"] is None and r.context["dispute_actions"] == []
+    assert client.get(dispute_url(case, "session")).status_code == 302
+    r = client.post(dispute_url(case, "agreement"), {"agreement": "x"})
+    assert r.status_code == 200 and r.context["form"].errors
+
+
+# --- the inbox ------------------------------------------------------------------------------
+
+
+def _notify(loop, django_capture_on_commit_callbacks) -> Case:
+    case = open_case(loop)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_assign(actor=loop.bob, case=case, route="grid", assignee=loop.bob)
+        other = open_case(loop)
+        services.case_assign(actor=loop.bob, case=other, route="repair", assignee=loop.repairs)
+    return case
+
+
+def test_the_inbox_shows_only_ones_own_notifications(
+    client, loop, django_capture_on_commit_callbacks
+):
+    _notify(loop, django_capture_on_commit_callbacks)
+    client.force_login(loop.bob)
+    r = client.get(reverse("casework:inbox"))
+    mine = [n.user_id for n in r.context["page"].object_list]
+    assert mine and set(mine) == {loop.bob.pk}
+    client.force_login(loop.eve)
+    r = client.get(reverse("casework:inbox"))
+    assert list(r.context["page"].object_list) == []
+
+
+def test_unread_come_first_and_are_marked_read(client, loop, django_capture_on_commit_callbacks):
+    _notify(loop, django_capture_on_commit_callbacks)
+    first = Notification.objects.filter(user=loop.bob).order_by("id").first()
+    client.force_login(loop.bob)
+    client.post(reverse("casework:inbox-read"), {"ids": [first.pk]})
+    assert Notification.objects.get(pk=first.pk).read_at is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        later = open_case(loop)
+        services.case_assign(actor=loop.bob, case=later, route="grid", assignee=loop.bob)
+    r = client.get(reverse("casework:inbox"))
+    rows = list(r.context["page"].object_list)
+    assert rows[-1].pk == first.pk and rows[0].read_at is None
+    client.post(reverse("casework:inbox-read"), {"all": "on"})
+    assert not Notification.objects.filter(user=loop.bob, read_at__isnull=True).exists()
+
+
+def test_marking_read_touches_only_ones_own_notifications(
+    client, loop, django_capture_on_commit_callbacks
+):
+    _notify(loop, django_capture_on_commit_callbacks)
+    theirs = Notification.objects.get(user=loop.repairs)
+    client.force_login(loop.charlie)
+    r = client.post(reverse("casework:inbox-read"), {"ids": [theirs.pk]})
+    assert r.status_code == 302
+    client.post(reverse("casework:inbox-read"), {"all": "on"})
+    assert Notification.objects.get(pk=theirs.pk).read_at is None
+    assert client.get(reverse("casework:inbox-read")).status_code == 405
+    r = client.post(reverse("casework:inbox-read"), {"ids": ["x"]})
+    assert r.status_code == 302 and Notification.objects.get(pk=theirs.pk).read_at is None
+
+
+def test_the_email_setting_is_ones_own(client, loop, django_capture_on_commit_callbacks):
+    url = reverse("casework:notification-settings")
+    client.force_login(loop.repairs)
+    r = client.post(url, {"email": "on"})
+    assert r.status_code == 200 and "email" in r.context["form"].errors  # no address on file
+    assert not NotificationSetting.objects.exists()
+    loop.repairs.email = "repairs@example.org"
+    loop.repairs.save(update_fields=["email"])
+    assert client.post(url, {"email": "on"}).status_code == 302
+    assert NotificationSetting.objects.get().user == loop.repairs
+    _notify(loop, django_capture_on_commit_callbacks)
+    assert [m.to for m in mail.outbox] == [["repairs@example.org"]]
+    client.force_login(loop.bob)
+    assert client.get(url).context["form"].initial["email"] is False
+    client.post(url, {})
+    assert NotificationSetting.objects.get(user=loop.repairs).email is True
+
+
+# --- links from other pages -----------------------------------------------------------------
+
+
+def test_the_grid_page_links_to_my_work_with_the_overdue_count(client, loop):
+    with time_machine.travel("2026-05-01 09:00 +0800", tick=False) as clock:
+        open_case(loop, code="blocked_pipe")
+        open_case(loop, by=loop.dave)
+        clock.shift(dt.timedelta(hours=30))
+        client.force_login(loop.bob)
+        r = client.get(reverse("places:node-detail", args=[loop.l2_1_1.pk]))
+    body = r.content.decode()
+    assert reverse("casework:my-work") in body and "1 overdue" in body
+    panel = body.split('id="casework"')[1]
+    assert f"?node={loop.l2_1_1.pk}" in panel
+
+
+def test_the_household_page_shows_visits_and_cases(client, loop):
+    case = open_case(loop)
+    with time_machine.travel("2026-05-01 09:00 +0800", tick=False):
+        services.visit_record(
+            actor=loop.bob,
+            household=loop.household_1_1,
+            visited_on=dt.date(2026, 4, 30),
+            purpose="例行走访",
+        )
+    client.force_login(loop.bob)
+    body = client.get(
+        reverse("registry:household-detail", args=[loop.household_1_1.pk])
+    ).content.decode()
+    assert "Last visited 2026-04-30" in body
+    assert reverse("casework:case-detail", args=[case.pk]) in body
+    assert f"{reverse('casework:case-create')}?household={loop.household_1_1.pk}" in body
+    assert f"{reverse('casework:visit-create')}?household={loop.household_1_1.pk}" in body
+    # The building head sees the household's cases, not its visits, and may only report.
+    client.force_login(loop.dave)
+    body = client.get(
+        reverse("registry:household-detail", args=[loop.household_1_1.pk])
+    ).content.decode()
+    assert "Last visited" not in body and reverse("casework:visit-create") not in body
+    assert f"{reverse('casework:case-create')}?household={loop.household_1_1.pk}" in body
+
+
+def test_the_views_load_nothing_but_through_selectors():
+    """banyan/tests/test_layering.py greps views.py files; these views live in a package."""
+    root = Path(__file__).resolve().parents[1] / "views"
+    pattern = re.compile(r"\b[A-Z]\w*\.objects\b|\.save\(|\.delete\(")
+    hits = [
+        f"{p.name}:{n}"
+        for p in (root / "cases.py", root / "visits.py")
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert hits == []

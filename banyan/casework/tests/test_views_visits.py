@@ -1,0 +1,198 @@
+"""Visit screens (走访): logging a visit, the visit log, households not visited lately."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from banyan.casework import services
+from banyan.casework.models import Visit
+from banyan.registry import services as registry_services
+from banyan.timeline.models import Event
+
+from .factories import add_centres, open_case
+
+OUTSIDERS = ["charlie", "mallory", "eve"]
+TODAY = "2026-05-01 09:00 +0800"
+
+
+@pytest.fixture(autouse=True)
+def english(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+@pytest.fixture
+def loop(world):
+    add_centres(world)
+    return world
+
+
+def new_url(household, **extra) -> str:
+    query = "&".join([f"household={household.pk}", *(f"{k}={v}" for k, v in extra.items())])
+    return f"{reverse('casework:visit-create')}?{query}"
+
+
+GOOD = {"visited_on": "2026-04-30", "purpose": "例行走访", "heard": "楼道灯坏了"}
+
+
+@pytest.mark.parametrize("outsider", OUTSIDERS)
+def test_visiting_a_household_outside_the_scope_is_404(client, loop, outsider):
+    client.force_login(getattr(loop, outsider))
+    url = new_url(loop.household_1_1)
+    assert client.get(url).status_code == 404
+    assert client.post(url, GOOD).status_code == 404
+    assert client.get(reverse("casework:visit-create")).status_code == 404
+    assert client.get(f"{reverse('casework:visit-create')}?household=x").status_code == 404
+    assert not Visit.objects.exists()
+
+
+def test_the_building_head_and_the_repair_centre_do_not_log_visits(client, loop):
+    client.force_login(loop.dave)  # sees the household, may not log a visit
+    assert client.get(new_url(loop.household_1_1)).status_code == 403
+    client.force_login(loop.repairs)  # never sees the registry
+    assert client.get(new_url(loop.household_1_1)).status_code == 404
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_visit_through_the_page_lands_on_the_household_page(client, loop):
+    client.force_login(loop.bob)
+    form = client.get(new_url(loop.household_1_1)).context["form"]
+    assert form["visited_on"].value() == dt.date(2026, 5, 1)
+    r = client.post(new_url(loop.household_1_1), GOOD)
+    assert r.status_code == 302
+    assert r["Location"] == reverse("registry:household-detail", args=[loop.household_1_1.pk])
+    visit = Visit.objects.get()
+    assert (visit.visitor, visit.heard) == (loop.bob, "楼道灯坏了")
+    body = client.get(r["Location"]).content.decode()
+    assert "Last visited 2026-04-30 by 赵波" in body
+    assert "Home visit: 例行走访" in body  # on the household's timeline
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_and_record_a_need_opens_the_case_form_prefilled(client, loop):
+    client.force_login(loop.bob)
+    r = client.post(new_url(loop.household_1_1), {**GOOD, "record_need": "on"})
+    assert r.status_code == 302
+    assert r["Location"] == (
+        f"{reverse('casework:case-create')}?household={loop.household_1_1.pk}&channel=visit"
+    )
+    form = client.get(r["Location"]).context["form"]
+    assert form.initial["channel"] == "visit" and "persons" in form.fields
+
+
+BAD = [
+    ({"visited_on": "2026-05-09"}, "visited_on"),
+    ({"visited_on": "yesterday"}, "visited_on"),
+    ({"purpose": ""}, "purpose"),
+    ({"purpose": "x" * 201}, "purpose"),
+]
+
+
+@pytest.mark.parametrize(("change", "field"), BAD)
+def test_bad_visit_input_names_the_field_and_writes_nothing(client, loop, change, field):
+    client.force_login(loop.bob)
+    with time_machine.travel(TODAY, tick=False):
+        r = client.post(new_url(loop.household_1_1), {**GOOD, **change})
+    assert r.status_code == 200 and field in r.context["form"].errors
+    assert not Visit.objects.exists() and not Event.objects.filter(verb="household_visited")
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_follow_up_visit_of_a_dispute(client, loop):
+    dispute = open_case(loop, code="neighbour_dispute")
+    client.force_login(loop.bob)
+    url = new_url(loop.household_1_1, dispute=dispute.pk)
+    r = client.post(url, {**GOOD, "purpose": "回访调解结果"})
+    assert r["Location"] == reverse("casework:case-detail", args=[dispute.pk])
+    assert Visit.objects.get().dispute_case == dispute
+    body = client.get(r["Location"]).content.decode()
+    assert "回访调解结果" in body
+    # A repair is no dispute; a dispute charlie cannot see does not exist for him.
+    leak = open_case(loop)
+    r = client.post(new_url(loop.household_1_1, dispute=leak.pk), GOOD)
+    assert r.status_code == 200 and r.context["form"].errors
+    client.force_login(loop.charlie)
+    url = new_url(loop.household_2_1, dispute=dispute.pk)
+    assert client.get(url).status_code == 404
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_visit_log_shows_only_the_scope(client, loop):
+    mine = services.visit_record(
+        actor=loop.bob, household=loop.household_1_1, visited_on=dt.date(2026, 4, 1), purpose="走访"
+    )
+    theirs = services.visit_record(
+        actor=loop.charlie,
+        household=loop.household_2_1,
+        visited_on=dt.date(2026, 4, 2),
+        purpose="走访",
+    )
+    url = reverse("casework:visit-list")
+    client.force_login(loop.bob)
+    r = client.get(url, {"household": loop.household_1_1.pk})
+    assert [v.pk for v in r.context["page"].object_list] == [mine.pk]
+    assert [v.pk for v in client.get(url).context["page"].object_list] == [mine.pk]
+    assert client.get(url, {"household": loop.household_2_1.pk}).status_code == 404
+    assert client.get(url, {"node": loop.l2_2_1.pk}).status_code == 404
+    client.force_login(loop.alice)
+    assert {v.pk for v in client.get(url).context["page"].object_list} == {mine.pk, theirs.pk}
+    r = client.get(url, {"node": loop.l2_2_1.pk})
+    assert [v.pk for v in r.context["page"].object_list] == [theirs.pk]
+    for who in ("eve", "dave", "repairs"):
+        client.force_login(getattr(loop, who))
+        assert client.get(url).status_code == 404, who
+    client.force_login(loop.mallory)
+    assert list(client.get(url).context["page"].object_list) == []
+
+
+@pytest.mark.parametrize("outsider", [*OUTSIDERS, "dave", "repairs"])
+def test_households_not_visited_outside_the_scope_is_404(client, loop, outsider):
+    client.force_login(getattr(loop, outsider))
+    url = reverse("casework:visits-due")
+    assert client.get(url, {"node": loop.l2_1_1.pk}).status_code == 404
+    assert client.get(url, {"node": loop.community.pk}).status_code == 404
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_households_not_visited_never_visited_first(client, loop, settings):
+    settings.BANYAN_VISIT_GAP_DAYS = 90
+    homes = [
+        registry_services.household_create(
+            actor=loop.bob, grid=loop.l2_1_1, building=loop.building_1_1, unit="2", room=str(r)
+        )
+        for r in (201, 202, 203)
+    ]
+    services.visit_record(
+        actor=loop.bob, household=homes[0], visited_on=dt.date(2026, 4, 1), purpose="走访"
+    )
+    services.visit_record(
+        actor=loop.bob, household=homes[1], visited_on=dt.date(2025, 12, 1), purpose="走访"
+    )
+    client.force_login(loop.bob)
+    r = client.get(reverse("casework:visits-due"))  # bob's one grid by default
+    rows = [h.pk for h in r.context["page"].object_list]
+    assert homes[0].pk not in rows  # visited 30 days ago
+    assert rows[-1] == homes[1].pk  # visited, but 151 days ago: after the never-visited
+    assert set(rows[:-1]) == {loop.household_1_1.pk, homes[2].pk}
+    assert "never visited" in r.content.decode()
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_households_not_visited_query_count_is_bounded(client, loop, django_assert_max_num_queries):
+    for r in range(40):
+        h = registry_services.household_create(
+            actor=loop.bob, grid=loop.l2_1_1, building=loop.building_1_1, unit="3", room=str(r)
+        )
+        if r % 3 == 0:
+            services.visit_record(
+                actor=loop.bob, household=h, visited_on=dt.date(2025, 6, 5), purpose="走访"
+            )
+    client.force_login(loop.bob)
+    with django_assert_max_num_queries(13):
+        r = client.get(reverse("casework:visits-due"), {"node": loop.l2_1_1.pk})
+    assert r.context["page"].paginator.count == 41
+    with django_assert_max_num_queries(13):
+        client.get(reverse("casework:visit-list"))
