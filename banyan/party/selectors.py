@@ -111,7 +111,7 @@ def get_org_for_user(user: User, pk: int, cap: str = Cap.VIEW_PARTY) -> Org:
 
 def org_member_counts(orgs: list[Org]) -> dict[int, int]:
     rows = (
-        Member.objects.filter(branch__in=orgs, state=MemberState.ACTIVE)
+        Member.objects.filter(branch__in=orgs, state=MemberState.ACTIVE, in_service=False)
         .values("branch_id")
         .annotate(n=Count("id"))
     )
