@@ -24,7 +24,7 @@ from banyan.accounts.tokens import TOKEN_LIFETIME, token_issue, token_revoke
 from banyan.common.errors import DomainError
 
 from .auth import BearerToken, BrowserSession
-from .routers import party, places, registry
+from .routers import casework, party, places, registry
 from .schemas import ErrorOut, TokenIn, TokenOut
 
 log = logging.getLogger("banyan.api")
@@ -103,3 +103,4 @@ def revoke_token(request: HttpRequest) -> Any:
 api.add_router("", places.router)
 api.add_router("", registry.router)
 api.add_router("", party.router)
+api.add_router("", casework.router)

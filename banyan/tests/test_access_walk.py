@@ -9,6 +9,7 @@ A new route that is in neither list fails `test_every_route_is_public_or_scope_t
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import json
 import re
@@ -16,10 +17,12 @@ from types import SimpleNamespace
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from banyan.accounts.tokens import token_issue
 from banyan.casework.models import CaseCategory
-from banyan.casework.services import case_create
+from banyan.casework.services import case_create, meeting_create
+from banyan.casework.services.visits import visit_record
 from banyan.party.tests.factories import party_objects
 from banyan.places.models import Facility, FacilityKind
 from banyan.registry.models import Category, PersonCategory
@@ -115,6 +118,10 @@ SCOPED_ELSEWHERE = {
     "::test_visiting_a_household_outside_the_scope_is_404",
     "casework:visits-due": "banyan.casework.tests.test_views_visits"
     "::test_households_not_visited_outside_the_scope_is_404",
+    "casework:meeting-list": "banyan.casework.tests.test_meetings"
+    "::test_meeting_pages_are_404_without_chair_meetings_there",
+    "casework:meeting-create": "banyan.casework.tests.test_meetings"
+    "::test_mallory_lists_only_her_own_meetings",
 }
 
 # Web routes with an object: which of bob's objects to ask for.
@@ -177,6 +184,17 @@ WEB_OBJECTS = {
     "casework:case-move": "case",
     "casework:case-dispute": "case",
     "casework:case-photo": "case",
+    # Committee meetings: alice's, which only a chair of her community may open. Item
+    # routes get the meeting's id twice; the meeting is loaded (404) before the item.
+    "casework:meeting-detail": "meeting",
+    "casework:meeting-edit": "meeting",
+    "casework:meeting-add-escalated": "meeting",
+    "casework:meeting-add-case": "meeting",
+    "casework:meeting-add-report": "meeting",
+    "casework:meeting-item-decide": "meeting",
+    "casework:meeting-item-remove": "meeting",
+    "casework:meeting-finalise": "meeting",
+    "casework:meeting-minutes": "meeting",
 }
 
 # API routes: the first path segment says which of bob's objects fills {id}.
@@ -192,6 +210,9 @@ API_OBJECTS = {
     "party/contacts": "party_contact",
     "party/themed-days": "themed_day",
     "party/tracing": "tracing_case",
+    "cases": "case",
+    "meetings": "meeting",
+    "visits": "visit",  # list and create only; the list must not show it to outsiders
 }
 # API routes without an object, and the test that proves their scope.
 API_SCOPED_ELSEWHERE = {
@@ -273,11 +294,26 @@ def objects(world):
         household=world.household_1_1,
         persons=[world.person_1_1],
     )
+    meeting = meeting_create(
+        actor=world.alice,
+        community=world.community,
+        held_on=dt.date(2026, 5, 8),
+        title="五月党总支会议",
+        attendees="王丽, 赵波",
+    )
+    visit = visit_record(
+        actor=world.bob,
+        household=world.household_1_1,
+        visited_on=timezone.localdate(),
+        purpose="例行走访",
+    )
     return SimpleNamespace(
         **vars(world),
         **party_objects(world),
         facility=facility,
         case=case,
+        meeting=meeting,
+        visit=visit,
         person_category=PersonCategory.objects.get(pk=pc.pk),
         bob_post=world.posts.bob,
     )

@@ -178,6 +178,12 @@ def test_the_schema_lists_every_path(tree, anonymous):
         "/party/themed-days/{id}",
         "/party/tracing",
         "/party/tracing/{id}",
+        "/cases",
+        "/cases/{id}",
+        "/cases/{id}/transitions",
+        "/visits",
+        "/meetings",
+        "/meetings/{id}",
     }
     assert paths == {API + p for p in expected}
     schema = r.json()
@@ -221,13 +227,14 @@ def test_api_code_loads_no_model_directly():
 
 def test_every_object_endpoint_has_a_cross_scope_test(tree, anonymous):
     """New endpoints that name an object must join the ENDPOINTS lists (charlie → 404)."""
+    from .test_api_casework import ENDPOINTS as CASEWORK
     from .test_api_party import ENDPOINTS as PARTY
     from .test_api_places import ENDPOINTS_1_1 as PLACES
     from .test_api_registry import ENDPOINTS_1_1 as REGISTRY
 
     tested = {
         (method, re.sub(r"\{\w+\}", "{id}", path.split("?")[0]))
-        for method, path, _body in PLACES + REGISTRY + PARTY
+        for method, path, _body in PLACES + REGISTRY + PARTY + CASEWORK
     }
     schema = anonymous.get("/openapi.json").json()
     for path, operations in schema["paths"].items():

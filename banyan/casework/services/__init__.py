@@ -21,12 +21,21 @@ from .cases import (
     case_suspend,
     close_unconfirmed,
 )
+from .daily import casework_daily as casework_daily
 from .disputes import dispute_party_add as dispute_party_add
 from .disputes import dispute_record_agreement as dispute_record_agreement
 from .disputes import dispute_refer_legal_aid as dispute_refer_legal_aid
 from .disputes import dispute_set_mediator as dispute_set_mediator
 from .disputes import mediation_session_add as mediation_session_add
 from .intake import intake_submit as intake_submit
+from .meetings import agenda_add_case as agenda_add_case
+from .meetings import agenda_add_escalated as agenda_add_escalated
+from .meetings import agenda_add_report as agenda_add_report
+from .meetings import agenda_item_decide as agenda_item_decide
+from .meetings import agenda_item_remove as agenda_item_remove
+from .meetings import meeting_create as meeting_create
+from .meetings import meeting_finalise as meeting_finalise
+from .meetings import meeting_update as meeting_update
 from .notify import notification_setting_set as notification_setting_set
 from .notify import notifications_mark_read as notifications_mark_read
 from .visits import can_record_visit as can_record_visit

@@ -1,0 +1,368 @@
+"""The service loop: cases (list, detail, create, transitions), home visits, committee
+meetings. Same scope, services and masking as the pages: outside the scope is 404.
+
+A transition is POST /cases/{id}/transitions with {"action": ..., ...parameters}; each
+action calls the one service of that move (workflow.py), so the API can do nothing the
+pages cannot. An action the case's state does not allow is 409 with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+
+from banyan.accounts.roles import Cap
+from banyan.casework import selectors, services
+from banyan.casework.models import Case, Meeting, Route
+from banyan.casework.services.visits import visit_record
+from banyan.casework.staff_selectors import handoff_grids
+from banyan.casework.workflow import MOVES
+from banyan.common.errors import InvalidTransition, ValidationFailed
+from banyan.places.selectors import get_building_for_user, get_node_for_user
+from banyan.registry.selectors import get_household_for_user, get_person_for_user
+
+from ..auth import actor
+from ..pagination import page, page_of
+from ..schemas import ErrorOut, ListParams, Page
+from ..schemas_casework import (
+    CaseDetailOut,
+    CaseEventOut,
+    CaseFilters,
+    CaseIn,
+    CaseOut,
+    MeetingDetailOut,
+    MeetingOut,
+    TransitionIn,
+    VisitFilters,
+    VisitIn,
+    VisitOut,
+)
+
+router = Router(tags=["casework"])
+
+READ = {403: ErrorOut, 404: ErrorOut}
+WRITE = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+# --- shaping --------------------------------------------------------------------------------
+
+
+def _case_fields(case: Case, caps: frozenset[str]) -> dict[str, Any]:
+    registry = Cap.VIEW_REGISTRY in caps
+    return {
+        "id": case.pk,
+        "title": case.title,
+        "category": case.category.code,
+        "category_name": case.category.display_name,
+        "kind": case.kind,
+        "state": case.state,
+        "route": case.route,
+        "community": case.community_id,
+        "grid": case.grid_id,
+        "building": case.building_id,
+        "household": case.household_id if registry else None,
+        "assignee": case.assignee.get_username() if case.assignee is not None else None,
+        "reporter_phone": case.reporter_phone_masked,
+        "due_at": case.due_at,
+        "overdue": case.is_overdue(),
+        "created_at": case.created_at,
+        "updated_at": case.updated_at,
+    }
+
+
+def _case_out(user: Any, case: Case) -> CaseOut:
+    return CaseOut(**_case_fields(case, selectors.caps_for_case(user, case)))
+
+
+def _event_out(event: Any) -> CaseEventOut:
+    data = event.data or {}
+    return CaseEventOut(
+        id=event.pk,
+        verb=event.verb,
+        text=event.text,
+        recorded_at=event.recorded_at,
+        actor=event.actor.get_username() if event.actor_id else None,
+        on_behalf_of=event.on_behalf_of,
+        public=bool(data.get("public")),
+        note=str(data.get("note") or ""),
+    )
+
+
+def _case_detail_out(user: Any, case: Case) -> CaseDetailOut:
+    caps = selectors.caps_for_case(user, case)
+    registry = Cap.VIEW_REGISTRY in caps
+    persons = list(case.people.values_list("person_id", flat=True)) if registry else []
+    return CaseDetailOut(
+        **_case_fields(case, caps),
+        description=case.description,
+        address=case.address,
+        lat=case.lat,
+        lng=case.lng,
+        channel=case.channel,
+        reporter_name=case.reporter_name,
+        entered_by=case.entered_by.get_username() if case.entered_by is not None else None,
+        on_behalf_of=case.on_behalf_of,
+        team=case.team,
+        duplicate_of=case.duplicate_of_id,
+        public_note=case.public_note,
+        rating=case.rating,
+        feedback=case.feedback,
+        resolved_at=case.resolved_at,
+        closed_at=case.closed_at,
+        persons=sorted(persons),
+        actions=[a for a, move in MOVES.items() if case.state in move.sources and a != "auto_close"]
+        + ["note"],
+        history=[_event_out(e) for e in selectors.case_history(case=case)],
+    )
+
+
+# --- cases ----------------------------------------------------------------------------------
+
+
+@router.get("/cases", response={200: Page[CaseOut], **READ})
+def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> Any:
+    """Cases in your scope, soonest due first. The window and the repair centre see the
+    cases routed to them. `node` outside your scope is 404."""
+    user = actor(request)
+    node = get_node_for_user(user, filters.node) if filters.node is not None else None
+    qs = selectors.case_list(
+        user=user,
+        node=node,
+        state=filters.state or "",
+        kind=filters.kind or "",
+        category=filters.category,
+        overdue_only=filters.overdue,
+        route=filters.route or "",
+        q=filters.q,
+    )
+    items, count = page_of(qs, filters)
+    return page([_case_out(user, c) for c in items], count)
+
+
+@router.get("/cases/{id}", response={200: CaseDetailOut, **READ})
+def get_case(request: HttpRequest, id: int) -> Any:
+    """One case with its whole history (each event says whether the resident sees it)."""
+    user = actor(request)
+    return _case_detail_out(user, selectors.get_case_for_user(user, id))
+
+
+@router.post("/cases", response={201: CaseDetailOut, **WRITE})
+def create_case(request: HttpRequest, payload: CaseIn) -> Any:
+    """Record a need at a household, a building or a second-level grid (say one). Staff who
+    handle the grid record it accepted; others (a building head) leave it submitted.
+    Photos are added on the case page: this JSON endpoint takes none."""
+    user = actor(request)
+    household = (
+        get_household_for_user(user, payload.household) if payload.household is not None else None
+    )
+    building = (
+        get_building_for_user(user, payload.building) if payload.building is not None else None
+    )
+    grid = get_node_for_user(user, payload.grid) if payload.grid is not None else None
+    place = household or building or grid
+    if place is None:
+        raise ValidationFailed(_("Say where: a grid, building or household."), field="grid")
+    community_id = place.community_id
+    assert community_id is not None
+    category = (
+        selectors.categories_for(community_id=community_id).filter(code=payload.category).first()
+    )
+    if category is None:
+        raise ValidationFailed(_("Not a valid choice."), field="category")
+    persons = [get_person_for_user(user, pk) for pk in payload.persons]
+    case = services.case_create(
+        actor=user,
+        category=category,
+        description=payload.description,
+        channel=payload.channel,
+        title=payload.title,
+        grid=grid,
+        building=building,
+        household=household,
+        persons=persons,
+        reporter_name=payload.reporter_name,
+        reporter_phone=payload.reporter_phone,
+        on_behalf_of=payload.on_behalf_of,
+        address=payload.address,
+        lat=payload.lat,
+        lng=payload.lng,
+    )
+    return Status(201, _case_detail_out(user, selectors.get_case_for_user(user, case.pk)))
+
+
+# --- transitions ----------------------------------------------------------------------------
+
+
+def _assignee(case: Case, route: str, value: int | str | None) -> Any:
+    """The named user, if they can take the case on that route (looked up only among
+    those: a username outside the community is as unknown as a wrong one)."""
+    if value is None or value == "":
+        return None
+    if route not in Route.values:
+        raise ValidationFailed(_("Not a valid choice."), field="route")
+    wanted = str(value).strip()
+    for candidate in services.assignable_users(case=case, route=route):
+        if str(candidate.pk) == wanted or candidate.get_username() == wanted:
+            return candidate
+    raise ValidationFailed(_("This person cannot take cases on that route."), field="assignee")
+
+
+def _original(user: Any, p: TransitionIn) -> Case:
+    if p.original is None:
+        raise ValidationFailed(_("This field is required."), field="original")
+    return selectors.get_case_for_user(user, p.original)
+
+
+def _hand_off_grid(case: Case, p: TransitionIn) -> Any:
+    grid = handoff_grids(case=case).filter(pk=p.grid).first() if p.grid is not None else None
+    if grid is None:
+        raise ValidationFailed(_("Choose a second-level grid of this community."), field="grid")
+    return grid
+
+
+Handler = Callable[[Any, Case, TransitionIn], Case]
+
+TRANSITIONS: dict[str, Handler] = {
+    "accept": lambda u, c, p: services.case_accept(actor=u, case=c),
+    "reject": lambda u, c, p: services.case_reject(actor=u, case=c, reason=p.reason),
+    "mark_duplicate": lambda u, c, p: services.case_mark_duplicate(
+        actor=u, case=c, original=_original(u, p)
+    ),
+    "assign": lambda u, c, p: services.case_assign(
+        actor=u,
+        case=c,
+        route=p.route,
+        assignee=_assignee(c, p.route, p.assignee),
+        team=p.team,
+        note=p.note,
+    ),
+    "hand_off": lambda u, c, p: services.case_hand_off(
+        actor=u, case=c, grid=_hand_off_grid(c, p), note=p.note
+    ),
+    "start": lambda u, c, p: services.case_start(actor=u, case=c),
+    "resolve": lambda u, c, p: services.case_resolve(
+        actor=u, case=c, note=p.note, public_note=p.public_note
+    ),
+    "suspend": lambda u, c, p: services.case_suspend(actor=u, case=c, reason=p.reason),
+    "resume": lambda u, c, p: services.case_resume(actor=u, case=c),
+    "escalate": lambda u, c, p: services.case_escalate(actor=u, case=c, reason=p.reason),
+    "close": lambda u, c, p: services.case_close(actor=u, case=c, note=p.note),
+    "confirm": lambda u, c, p: services.case_confirm(
+        actor=u, case=c, rating=p.rating or 0, comment=p.comment, on_behalf_of=p.on_behalf_of
+    ),
+    "reopen": lambda u, c, p: services.case_reopen(
+        actor=u, case=c, comment=p.comment, on_behalf_of=p.on_behalf_of
+    ),
+    "note": lambda u, c, p: services.case_note(actor=u, case=c, note=p.note, public=p.public),
+}
+
+
+@router.post(
+    "/cases/{id}/transitions",
+    response={200: CaseDetailOut, 409: ErrorOut, **WRITE},
+    description=(
+        'Move the case. Body: `{"action": <action>, ...parameters}`:\n\n'
+        "- `accept`\n"
+        "- `reject`: `reason`\n"
+        "- `mark_duplicate`: `original` (a case id)\n"
+        "- `assign`: `route` (window, errand, repair, team, grid), `assignee` (user id or "
+        "username; required for errand and grid), `team` (for route team), `note`\n"
+        "- `hand_off`: `grid` (a second-level grid of the community), `note`\n"
+        "- `start`\n"
+        "- `resolve`: `note`, `public_note`. Photos cannot be sent as JSON: an errand "
+        "(which needs a photo of the hand-over) is resolved on the case page.\n"
+        "- `suspend`: `reason`; `resume`\n"
+        "- `escalate`: `reason` (to the committee meeting)\n"
+        "- `close`: `note`\n"
+        "- `confirm`: `rating` (1–5), `comment`, `on_behalf_of` (the resident staff act for)\n"
+        "- `reopen`: `comment`, `on_behalf_of`\n"
+        "- `note`: `note`, `public` (shown to the resident)\n\n"
+        "An unknown action or a bad parameter is 400 naming the field; a move the case's "
+        "state does not allow (someone acted first) is 409; a case outside your scope is 404."
+    ),
+)
+def transition_case(request: HttpRequest, id: int, payload: TransitionIn) -> Any:
+    user = actor(request)
+    case = selectors.get_case_for_user(user, id)  # 404 first: the body cannot probe
+    handler = TRANSITIONS.get(payload.action)
+    if handler is None:
+        raise ValidationFailed(
+            _("Unknown action; use one of: %(actions)s.")
+            % {"actions": ", ".join(sorted(TRANSITIONS))},
+            field="action",
+        )
+    try:
+        moved = handler(user, case, payload)
+    except InvalidTransition as err:
+        return Status(409, {"detail": str(err.message), "field": err.field})
+    # The mover may no longer see the case (handed off, routed away): answer with what
+    # it became all the same, shaped by the caps they have on it now.
+    return _case_detail_out(user, moved)
+
+
+# --- visits ---------------------------------------------------------------------------------
+
+
+@router.get("/visits", response={200: Page[VisitOut], **READ})
+def list_visits(request: HttpRequest, filters: Query[VisitFilters]) -> Any:
+    """Home visits (走访) in your scope, newest first; for posts that see the full record."""
+    user = actor(request)
+    node = get_node_for_user(user, filters.node) if filters.node is not None else None
+    household = (
+        get_household_for_user(user, filters.household) if filters.household is not None else None
+    )
+    qs = selectors.visit_list(
+        user=user, household_id=household.pk if household else None, node=node
+    )
+    items, count = page_of(qs, filters)
+    return page(items, count)
+
+
+@router.post("/visits", response={201: VisitOut, **WRITE})
+def create_visit(request: HttpRequest, payload: VisitIn) -> Any:
+    """Log a visit to a household, by you. `dispute_case` makes it a dispute's follow-up."""
+    user = actor(request)
+    household = get_household_for_user(user, payload.household)
+    dispute = (
+        selectors.get_case_for_user(user, payload.dispute_case)
+        if payload.dispute_case is not None
+        else None
+    )
+    visit = visit_record(
+        actor=user,
+        household=household,
+        visited_on=payload.visited_on,
+        purpose=payload.purpose,
+        heard=payload.heard,
+        findings=payload.findings,
+        dispute_case=dispute,
+    )
+    return Status(201, visit)
+
+
+# --- meetings -------------------------------------------------------------------------------
+
+
+@router.get("/meetings", response={200: Page[MeetingOut], **READ})
+def list_meetings(request: HttpRequest, filters: Query[ListParams]) -> Any:
+    """Committee meetings (党总支会议) of the communities where you chair them."""
+    user = actor(request)
+    qs = selectors.meeting_list(user=user)
+    if filters.q:
+        qs = qs.filter(title__icontains=filters.q)
+    items, count = page_of(qs, filters)
+    return page(items, count)
+
+
+@router.get("/meetings/{id}", response={200: MeetingDetailOut, **READ})
+def get_meeting(request: HttpRequest, id: int) -> Any:
+    """One meeting with its agenda items and decisions."""
+    meeting: Meeting = selectors.get_meeting_for_user(actor(request), id)
+    meeting.agenda_items = list(  # type: ignore[attr-defined]
+        meeting.items.select_related("case").order_by("sort_order", "id")
+    )
+    return meeting
