@@ -193,8 +193,10 @@ def build_party(
     today: dt.date | None = None,
     progress: Callable[[str], None] | None = None,
     photos: bool = True,
+    years: int = 1,
 ) -> dict[str, int]:
-    """Write the party organisation of `community` and a year of care; return row counts."""
+    """Write the party organisation of `community` and its care since January `years`
+    years ago (one by default; more for the benchmark's volume); return row counts."""
     say = progress or (lambda _msg: None)
     today = today or timezone.localdate()
     rng = random.Random(seed * 104729 + community.pk)
@@ -617,7 +619,7 @@ def build_party(
             target.user_id = post.user_id
 
     # --- a year of care -------------------------------------------------------------------
-    start = dt.date(today.year - 1, 1, 1)
+    start = dt.date(today.year - max(years, 1), 1, 1)
     months = _month_starts(today, (today.year - start.year) * 12 + today.month - 1)
     contacts: list[Contact] = []
     admissions: list[MemberEvent] = []

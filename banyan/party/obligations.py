@@ -66,7 +66,38 @@ def month_end(day: dt.date) -> dt.date:
 
 
 def covers(intervals: Iterable[Interval], day: dt.date) -> bool:
-    return any(start <= day and (end is None or day <= end) for start, end in intervals)
+    for start, end in intervals:  # noqa: SIM110 - a loop: no generator per call (hot path)
+        if start <= day and (end is None or day <= end):
+            return True
+    return False
+
+
+def _intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:
+    out: list[Interval] = []
+    for a_start, a_end in a:
+        for b_start, b_end in b:
+            start = max(a_start, b_start)
+            ends = [e for e in (a_end, b_end) if e is not None]
+            end = min(ends) if ends else None
+            if end is None or start <= end:
+                out.append((start, end))
+    return out
+
+
+def subtract(a: list[Interval], holes: list[Interval]) -> list[Interval]:
+    out = a
+    for h_start, h_end in holes:
+        nxt: list[Interval] = []
+        for start, end in out:
+            if (end is not None and end < h_start) or (h_end is not None and start > h_end):
+                nxt.append((start, end))
+                continue
+            if start < h_start:
+                nxt.append((start, h_start - dt.timedelta(days=1)))
+            if h_end is not None and (end is None or end > h_end):
+                nxt.append((h_end + dt.timedelta(days=1), end))
+        out = nxt
+    return out
 
 
 @dataclass(frozen=True)
@@ -112,6 +143,27 @@ class Subject:
             else:
                 break
         return current
+
+    def could_match(self, rule: RuleVersion) -> bool:
+        """False when the rule can never hold this subject (a cheap test before dates)."""
+        if rule.subject != self.kind:
+            return False
+        for key, wanted in rule.who.items():
+            if key in PERIOD_FLAGS:
+                if wanted and not self.periods.get(key):
+                    return False
+            elif self.attributes.get(key) != wanted:
+                return False
+        return True
+
+    def spans(self, rule: RuleVersion) -> list[Interval]:
+        """The days on which the rule holds this subject (after `could_match`)."""
+        out = self.eligible
+        for key, wanted in rule.who.items():
+            if key in PERIOD_FLAGS:
+                flag = self.periods.get(key, [])
+                out = _intersect(out, flag) if wanted else subtract(out, flag)
+        return out
 
     def matches(self, rule: RuleVersion, day: dt.date) -> bool:
         if rule.subject != self.kind or not covers(self.eligible, day):
@@ -213,26 +265,34 @@ def instances(
     `contacts` maps (subject id, contact kind) to the sorted dates of contacts; contacts
     after `today` are ignored (the log cannot know the future).
     """
-    rules = list(rules)
+    rules = [r for r in rules if r.active]
+    # The periods depend on the rule only: computed once, not once per subject.
+    periods = {
+        id(r): [(s, d, _late_until(r, s, d)) for s, d in _windows(r, lo, hi)]
+        for r in rules
+        if r.cadence != "within_days"
+    }
     out: list[Instance] = []
     for subject in subjects:
         for rule in rules:
-            if rule.subject != subject.kind or not rule.active:
+            if not subject.could_match(rule):
                 continue
-            days = [d for d in contacts.get((subject.id, rule.contact_kind), ()) if d <= today]
+            days = contacts.get((subject.id, rule.contact_kind), [])
+            if days and days[-1] > today:
+                days = [d for d in days if d <= today]
             if rule.cadence == "within_days":
                 out.extend(_trigger_instances(rule, subject, days, lo, hi, today))
                 continue
+            spans = subject.spans(rule)
             windows = [
-                (s, d)
-                for s, d in _windows(rule, lo, hi)
-                if subject.matches(rule, s) and subject.matches(rule, min(d, today))
+                (s, d, late)
+                for s, d, late in periods[id(rule)]
+                if covers(spans, s) and covers(spans, min(d, today))
             ]
             if rule.cadence == "times_per_year":
                 out.extend(_counted(rule, subject, days, windows, today))
                 continue
-            for start, due in windows:
-                late = _late_until(rule, start, due)
+            for start, due, late in windows:
                 met = _first_between(days, start, min(late, today))
                 out.append(
                     Instance(
@@ -283,21 +343,20 @@ def _counted(
     rule: RuleVersion,
     subject: Subject,
     days: list[dt.date],
-    windows: list[tuple[dt.date, dt.date]],
+    windows: list[tuple[dt.date, dt.date, dt.date]],
     today: dt.date,
 ) -> Iterator[Instance]:
     """N times a year: the year's contacts, in order, meet the year's instances in order."""
-    by_year: dict[int, list[tuple[dt.date, dt.date]]] = {}
-    for start, due in windows:
-        by_year.setdefault(start.year, []).append((start, due))
+    by_year: dict[int, list[tuple[dt.date, dt.date, dt.date]]] = {}
+    for window in windows:
+        by_year.setdefault(window[0].year, []).append(window)
     for year, year_windows in by_year.items():
         first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
         # Every contact of the year counts, whoever made it (a member who joined the
         # branch in March and was visited in April has had the year's first visit).
         pool = [d for d in days if first <= d <= min(last, today)]
         pointer = 0
-        for start, due in year_windows:
-            late = _late_until(rule, start, due)
+        for start, due, late in year_windows:
             met = pool[pointer] if pointer < len(pool) else None
             if met is not None:
                 pointer += 1

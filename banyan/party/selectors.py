@@ -330,30 +330,15 @@ class World:
     orgs: dict[int, Org]
 
 
-def _minus(spans: list[engine.Interval], holes: list[engine.Interval]) -> list[engine.Interval]:
-    """`spans` without the days covered by `holes`."""
-    out = spans
-    for h_start, h_end in holes:
-        nxt: list[engine.Interval] = []
-        for start, end in out:
-            if (end is not None and end < h_start) or (h_end is not None and start > h_end):
-                nxt.append((start, end))
-                continue
-            if start < h_start:
-                nxt.append((start, h_start - dt.timedelta(days=1)))
-            if h_end is not None and (end is None or end > h_end):
-                nxt.append((h_end + dt.timedelta(days=1), end))
-        out = nxt
-    return out
-
-
 def load_world(
     *, members: QuerySet[Member], branches: QuerySet[Org], lo: dt.date, hi: dt.date
 ) -> World:
     """Members, their periods, transfers, admissions and contacts, the branches and their
     themed days, and the rules: eight queries."""
     member_rows = {m.pk: m for m in members.select_related(None).order_by()}
-    ids = list(member_rows)
+    # The members' own rows are selected by the same query as a subquery, not by a list
+    # of thousands of ids (a district holds tens of thousands of members).
+    ids = members.order_by().values("pk")
     branch_rows = list(branches.filter(kind=OrgKind.BRANCH).select_related(None).order_by())
     community_ids = {m.community_id for m in member_rows.values()}
     community_ids |= {b.community_id for b in branch_rows}
@@ -389,7 +374,9 @@ def load_world(
     subjects: list[engine.Subject] = []
     for m in member_rows.values():
         last_day = m.left_on - dt.timedelta(days=1) if m.left_on else None
-        eligible = _minus([(m.joined_on, last_day)], periods[m.pk].get(PeriodKind.LOST, []))
+        eligible = engine.subtract(
+            [(m.joined_on, last_day)], periods[m.pk].get(PeriodKind.LOST, [])
+        )
         history = transfers.get(m.pk, [])
         branches_seq = [(m.joined_on, history[0][1] if history else m.branch_id)]
         branches_seq += [(on, to_b) for on, _f, to_b in history]
