@@ -251,7 +251,9 @@ def _member_page(request: HttpRequest, member: Member, revealed: str = "") -> Ht
 
 @login_required
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _member_page(request, selectors.get_member_for_user(request.user, pk))
+    member = selectors.get_member_for_user(request.user, pk)
+    services.member_viewed(actor=request.user, member=member, ip=client_ip(request))
+    return _member_page(request, member)
 
 
 @login_required

@@ -17,6 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
+from banyan.common.forms import client_ip
 from banyan.party import selectors, services
 from banyan.party.models import Contact, Member, Org, ThemedDay, TracingCase
 from banyan.places.selectors import get_node_for_user
@@ -261,7 +262,11 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
 
 @router.get("/party/members/{id}", response={200: MemberOut, **READ})
 def get_member(request: HttpRequest, id: int) -> Any:
-    return selectors.get_member_for_user(actor(request), id)
+    """One member; the view is written to the access log."""
+    user = actor(request)
+    member = selectors.get_member_for_user(user, id)
+    services.member_viewed(actor=user, member=member, ip=client_ip(request), via="api")
+    return member
 
 
 # --- contacts ----------------------------------------------------------------------------

@@ -403,19 +403,29 @@ def member_leave(*, actor: User, member: Member, state: str, on: dt.date, note: 
     return member
 
 
-def member_reveal_phone(*, actor: User, member: Member, ip: str | None, via: str = "web") -> str:
-    """The member's phone unmasked, for the post that keeps in touch; logged."""
-    require_org(actor, member.branch)
+def _log(actor: User, action: str, member: Member, *, ip: str | None, via: str) -> None:
     assert actor.pk is not None
     AccessLog.objects.create(
         user_id=actor.pk,
-        action=AccessLog.Action.REVEAL_PHONE,
+        action=action,
         community_id=member.community_id,
         person_id=member.person_id,
         detail=f"party member {member.pk}",
         ip=ip,
         via=via,
     )
+
+
+def member_viewed(*, actor: User, member: Member, ip: str | None, via: str = "web") -> None:
+    """Write the access-log row for opening a member's record (SECURITY.md 9)."""
+    require_org(actor, member.branch, Cap.VIEW_PARTY)
+    _log(actor, AccessLog.Action.VIEW_PERSON, member, ip=ip, via=via)
+
+
+def member_reveal_phone(*, actor: User, member: Member, ip: str | None, via: str = "web") -> str:
+    """The member's phone unmasked, for the post that keeps in touch; logged."""
+    require_org(actor, member.branch)
+    _log(actor, AccessLog.Action.REVEAL_PHONE, member, ip=ip, via=via)
     return member.phone
 
 

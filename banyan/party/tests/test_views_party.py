@@ -12,6 +12,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from banyan.accounts.models import AccessLog
 from banyan.accounts.roles import Role
 from banyan.accounts.tests.factories import make_post, make_user
 from banyan.party import services
@@ -44,6 +45,9 @@ def test_the_branch_secretary_sees_members_wherever_they_live(client, party):
     page = client.get(f"/party/members/{party.zhang.pk}/").content.decode()
     assert "李秀兰" in page and "139****5678" in page  # lives in grid 2-1, masked phone
     assert client.get(f"/party/members/{party.wang.pk}/").status_code == 200
+    assert AccessLog.objects.filter(
+        user=party.frank, action="view_person", detail=f"party member {party.wang.pk}"
+    ).exists()
     listing = client.get("/party/members/").content.decode()
     assert "李秀兰" in listing and "王建国" in listing and "张桂英" not in listing
 
