@@ -108,11 +108,5 @@ ROLE_NODE_KINDS: dict[str, frozenset[str]] = {
     Role.VOLUNTEER: frozenset({NodeKind.COMMUNITY}),
 }
 
-# Posts that see only the cases routed to them, whatever else lies in their scope.
-CASE_ROUTES: dict[str, str] = {
-    Role.SERVICE_CENTRE: "window",
-    Role.REPAIR_CENTRE: "repair",
-}
-
 # Roles whose post is bound to one building rather than a whole node.
 BUILDING_ROLES = frozenset({Role.BUILDING_HEAD})

@@ -227,6 +227,8 @@ def get_meeting_for_user(user: User, pk: int) -> Meeting:
 
 
 def inbox(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
+    if user.pk is None:
+        return Notification.objects.none()
     qs = Notification.objects.filter(user_id=user.pk)
     if unread_only:
         qs = qs.filter(read_at__isnull=True)

@@ -38,10 +38,10 @@ def clean_photo(upload: UploadedFile, *, field: str = "photo") -> ContentFile:
             if probe.width * probe.height > MAX_PIXELS:
                 raise ValidationFailed(_("The photo has too many pixels."), field=field)
             probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            image = ImageOps.exif_transpose(image)  # keep the orientation, drop the EXIF
-            image = image.convert("RGB")
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.load()
+            upright = ImageOps.exif_transpose(opened)  # keep the orientation, drop the EXIF
+            image = upright.convert("RGB")
             image.thumbnail((MAX_SIDE, MAX_SIDE))
             out = io.BytesIO()
             image.save(out, format="JPEG", quality=85, optimize=True)

@@ -9,7 +9,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EDGE_FILES = [
     p
     for p in ROOT.rglob("*.py")
-    if "tests" not in p.parts and (p.name in {"views.py", "api.py"} or "routers" in p.parts)
+    if "tests" not in p.parts
+    and (p.name in {"views.py", "api.py"} or {"routers", "views"} & set(p.parts))
 ]
 
 

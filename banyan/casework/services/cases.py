@@ -41,6 +41,12 @@ from . import notify
 User = AbstractBaseUser | AnonymousUser
 
 
+def display_name(user: AbstractBaseUser) -> str:
+    """The name staff know a colleague by: the full name when set, else the username."""
+    full = getattr(user, "get_full_name", None)
+    return (full() if callable(full) else "") or user.get_username()
+
+
 # --- guards and helpers --------------------------------------------------------------------
 
 
@@ -346,7 +352,7 @@ def case_assign(
         public=True,
         route=route,
         route_label=str(Route(route).label),
-        assignee=(assignee.get_full_name() or assignee.get_username()) if assignee else "",
+        assignee=display_name(assignee) if assignee else "",
     )
     notify.assigned(case)
     return case
@@ -365,7 +371,7 @@ def case_hand_off(*, actor: User, case: Case, grid: Node, note: str) -> Case:
     case.grid = grid
     case.route = ""
     case.assignee_id = None
-    if case.building_id and case.building.grid_id != grid.pk:
+    if case.building is not None and case.building.grid_id != grid.pk:
         case.building = None
         case.compound = None
     _save(case, "state", "grid", "route", "assignee", "building", "compound")
@@ -574,7 +580,7 @@ def case_note(*, actor: User, case: Case, note: str, public: bool = False) -> Ca
     locked = _lock(case)
     _save(locked)
     _event(actor, locked, "case_note", note=note, public=public)
-    if locked.duplicate_of_id:
+    if locked.duplicate_of is not None:
         original = _lock(locked.duplicate_of)
         _save(original)
         _event(actor, original, "case_note", note=note, public=public, forwarded_from=locked.pk)
