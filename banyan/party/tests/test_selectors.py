@@ -1,0 +1,98 @@
+"""Obligations through the selectors at pinned times: a month's last minute and the
+next one in Shanghai (not UTC), a leap day, an admission on the 31st, a rule changed
+mid-year, and compliance that keeps the old rule for the months before the change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import time_machine
+
+from banyan.party import selectors, services
+from banyan.party.models import Rule
+from banyan.party.obligations import OPEN, OVERDUE
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+
+def _calls(user):
+    return {
+        (d.member.name if d.member else d.branch.name, d.rule.code): d
+        for d in selectors.obligations_due(user=user)
+    }
+
+
+def test_the_leap_day_is_the_last_day_to_call_and_midnight_in_shanghai_makes_it_overdue(party):
+    with time_machine.travel(dt.datetime(2024, 2, 29, 23, 59, tzinfo=SHANGHAI), tick=False):
+        item = _calls(party.frank)[("王建国", "mobile_call")]
+        assert (item.status, item.due) == (OPEN, dt.date(2024, 2, 29))
+    # 00:01 on 1 March in Shanghai is still 29 February in UTC: local time decides.
+    with time_machine.travel(dt.datetime(2024, 3, 1, 0, 1, tzinfo=SHANGHAI), tick=False):
+        item = _calls(party.frank)[("王建国", "mobile_call")]
+        assert (item.status, item.due) == (OVERDUE, dt.date(2024, 2, 29))
+
+
+def test_an_admission_on_the_31st_asks_for_a_visit_by_the_3rd(party):
+    with time_machine.travel(dt.datetime(2024, 1, 31, 15, 0, tzinfo=SHANGHAI), tick=False):
+        services.admission_record(
+            actor=party.frank, member=party.zhang, occurred_on=dt.date.today()
+        )
+    with time_machine.travel(dt.datetime(2024, 2, 3, 9, 0, tzinfo=SHANGHAI), tick=False):
+        item = _calls(party.frank)[("李秀兰", "hospital_visit")]
+        assert (item.status, item.due) == (OPEN, dt.date(2024, 2, 3))
+    with time_machine.travel(dt.datetime(2024, 2, 4, 9, 0, tzinfo=SHANGHAI), tick=False):
+        assert _calls(party.frank)[("李秀兰", "hospital_visit")].status == OVERDUE
+        # A home visit is not a hospital visit.
+        services.contact_log(actor=party.frank, member=party.zhang, kind="home_visit")
+        assert _calls(party.frank)[("李秀兰", "hospital_visit")].status == OVERDUE
+        services.contact_log(actor=party.frank, member=party.zhang, kind="hospital_visit")
+        assert ("李秀兰", "hospital_visit") not in _calls(party.frank)
+
+
+def test_a_rule_changed_in_june_keeps_the_monthly_calls_before_july(party):
+    # wang is called every month from January to June, then not at all.
+    for month in range(1, 7):
+        with time_machine.travel(dt.datetime(2023, month, 10, 10, 0, tzinfo=SHANGHAI), tick=False):
+            services.contact_log(actor=party.frank, member=party.wang, kind="call")
+    with time_machine.travel(dt.datetime(2023, 6, 20, 10, 0, tzinfo=SHANGHAI), tick=False):
+        services.rule_change(
+            actor=party.alice,
+            community=party.community,
+            rule=Rule.objects.get(code="mobile_call", community=None),
+            name="每季度通话",
+            subject="member",
+            who={"mobile": True, "in_service": False},
+            contact_kind="call",
+            cadence="every_n_months",
+            count=3,
+            responsible_role="branch_secretary",
+        )
+    with time_machine.travel(dt.datetime(2024, 1, 5, 10, 0, tzinfo=SHANGHAI), tick=False):
+        rows, total, _rules = selectors.compliance(
+            user=party.alice,
+            node=party.community,
+            start=dt.date(2023, 1, 1),
+            end=dt.date(2023, 12, 31),
+        )
+    b1 = next(r for r in rows if r.org == party.b1)
+    calls = b1.by_rule["mobile_call"]
+    # Six monthly calls met on time, then two quarters (Jul–Sep missed, Oct–Dec overdue).
+    assert (calls.due, calls.on_time, calls.missed, calls.overdue) == (8, 6, 1, 1)
+    assert total.due >= calls.due
+
+
+def test_a_themed_day_meets_the_month_only_for_its_own_branch(party):
+    with time_machine.travel(dt.datetime(2024, 5, 8, 10, 0, tzinfo=SHANGHAI), tick=False):
+        services.themed_day_create(
+            actor=party.frank, branch=party.b1, held_on=dt.date(2024, 5, 8), theme="学习"
+        )
+    with time_machine.travel(dt.datetime(2024, 6, 2, 10, 0, tzinfo=SHANGHAI), tick=False):
+        rows, _t, _r = selectors.compliance(
+            user=party.alice,
+            node=party.community,
+            start=dt.date(2024, 5, 1),
+            end=dt.date(2024, 5, 31),
+        )
+    themed = {r.org.name: r.by_rule["themed_day"] for r in rows}
+    assert themed["第一党支部"].on_time == 1 and themed["第二党支部"].overdue == 1
