@@ -141,9 +141,9 @@ class CaseCreateForm(forms.Form):
         self.fields["category"].choices = [("", "—")] + [
             (pk, f"{c.display_name} · {c.get_kind_display()}") for pk, c in self.categories.items()
         ]
-        self.persons = {str(p.pk): p for p in persons}
-        if self.persons:
-            self.fields["persons"].choices = [(pk, p.name) for pk, p in self.persons.items()]
+        self.person_map = {str(p.pk): p for p in persons}
+        if self.person_map:
+            self.fields["persons"].choices = [(pk, p.name) for pk, p in self.person_map.items()]
         else:
             del self.fields["persons"]
         self.channel_fixed = channel_fixed
@@ -163,7 +163,7 @@ class CaseCreateForm(forms.Form):
         return self.categories[self.cleaned_data["category"]]
 
     def clean_persons(self) -> list[Person]:
-        return [self.persons[pk] for pk in self.cleaned_data.get("persons", [])]
+        return [self.person_map[pk] for pk in self.cleaned_data.get("persons", [])]
 
 
 # --- the moves (workflow.MOVES) and notes ---------------------------------------------------

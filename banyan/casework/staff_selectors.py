@@ -15,12 +15,22 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Query
 from django.http import Http404
 from django.utils import timezone
 
-from banyan.accounts.roles import Cap
+from banyan.accounts.models import Post
+from banyan.accounts.roles import CAPABILITIES, CASE_ROUTES, Cap
 from banyan.accounts.scope import get_scope
 from banyan.places.models import Node, NodeKind
 from banyan.registry.models import Household, Person, PersonStatus
 
-from .models import Case, CaseCategory, CasePerson, CasePhoto, MediationSession, Notification, Visit
+from .models import (
+    Case,
+    CaseCategory,
+    CasePerson,
+    CasePhoto,
+    MediationSession,
+    Notification,
+    Route,
+    Visit,
+)
 from .selectors import case_list, categories_for, get_case_for_user, inbox, visit_list
 from .workflow import State
 
@@ -83,6 +93,39 @@ def handoff_grids(*, case: Case) -> QuerySet[Node]:
         .exclude(pk=case.grid_id)
         .order_by("path")
     )
+
+
+def assignee_choices(*, case: Case) -> dict[str, list[AbstractBaseUser]]:
+    """Who can take the case, by route: the choices of the assign and mediator forms.
+
+    The same rule as `services.can_take` (which stays the judge when the form is posted),
+    read from the community's posts in one query instead of one scope per user: a post
+    covers the case when it is bound to the case's building or when the case's grid lies
+    in the post node's subtree; the window and the repair centre take their own route,
+    grid posts every other route.
+    """
+    posts = (
+        Post.objects.filter(active=True, community_id=case.community_id, user__is_active=True)
+        .select_related("user", "node")
+        .order_by("user__username", "id")
+    )
+    grid_path = case.grid.path
+    special = set(CASE_ROUTES.values())
+    out: dict[str, dict[int, AbstractBaseUser]] = {r: {} for r in Route.values}
+    for post in posts:
+        if Cap.HANDLE_CASES not in CAPABILITIES.get(post.role, frozenset()):
+            continue
+        if post.building_id is not None:
+            covers = post.building_id == case.building_id
+        else:
+            covers = grid_path.startswith(post.node.path)
+        if not covers:
+            continue
+        own = CASE_ROUTES.get(post.role)
+        for route in Route.values:
+            if own == route or (own is None and route not in special):
+                out[route].setdefault(post.user_id, post.user)
+    return {route: list(users.values()) for route, users in out.items()}
 
 
 def party_choices(*, user: User, case: Case, limit: int = 300) -> list[Person]:

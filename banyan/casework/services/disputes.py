@@ -25,7 +25,7 @@ from banyan.registry.models import Person, PersonStatus
 from ..models import Case, CasePerson, Kind, MediationSession
 from ..selectors import caps_for_case
 from ..workflow import FINAL_STATES
-from .cases import _event, _lock, _require, _save
+from .cases import _event, _lock, _require, _save, display_name
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -55,7 +55,7 @@ def _check_day(value: dt.date | None, field: str) -> dt.date:
 
 
 @transaction.atomic
-def dispute_party_add(*, actor: User, case: Case, person: Person) -> CasePerson:
+def dispute_party_add(*, actor: AbstractBaseUser, case: Case, person: Person) -> CasePerson:
     """Name a resident as a party to the dispute (a person already concerned becomes a
     party)."""
     locked = _locked_dispute(actor, case)
@@ -84,7 +84,9 @@ def dispute_party_add(*, actor: User, case: Case, person: Person) -> CasePerson:
 
 
 @transaction.atomic
-def dispute_set_mediator(*, actor: User, case: Case, mediator: AbstractBaseUser) -> Case:
+def dispute_set_mediator(
+    *, actor: AbstractBaseUser, case: Case, mediator: AbstractBaseUser
+) -> Case:
     """Name who mediates: someone who handles cases where the dispute is."""
     locked = _locked_dispute(actor, case)
     if Cap.HANDLE_CASES not in caps_for_case(mediator, locked):
@@ -97,7 +99,7 @@ def dispute_set_mediator(*, actor: User, case: Case, mediator: AbstractBaseUser)
         actor,
         locked,
         "dispute_mediator_set",
-        mediator=mediator.get_full_name() or mediator.get_username(),
+        mediator=display_name(mediator),
     )
     return locked
 
@@ -105,7 +107,7 @@ def dispute_set_mediator(*, actor: User, case: Case, mediator: AbstractBaseUser)
 @transaction.atomic
 def mediation_session_add(
     *,
-    actor: User,
+    actor: AbstractBaseUser,
     case: Case,
     held_on: dt.date,
     attendees: str,
@@ -141,7 +143,7 @@ def mediation_session_add(
 
 
 @transaction.atomic
-def dispute_record_agreement(*, actor: User, case: Case, agreement: str) -> Case:
+def dispute_record_agreement(*, actor: AbstractBaseUser, case: Case, agreement: str) -> Case:
     """Write down (or correct) the agreement the parties reached."""
     agreement = clean_text(agreement, "agreement", required=True, max_length=4000)
     locked = _locked_dispute(actor, case)
@@ -154,7 +156,7 @@ def dispute_record_agreement(*, actor: User, case: Case, agreement: str) -> Case
 
 
 @transaction.atomic
-def dispute_refer_legal_aid(*, actor: User, case: Case, note: str) -> Case:
+def dispute_refer_legal_aid(*, actor: AbstractBaseUser, case: Case, note: str) -> Case:
     """Refer the parties to legal aid (the blue team, or the district's legal-aid centre)."""
     note = clean_text(note, "note", required=True, max_length=300)
     locked = _locked_dispute(actor, case)

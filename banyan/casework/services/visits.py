@@ -50,7 +50,7 @@ def _check_date(visited_on: dt.date | None) -> dt.date:
 @transaction.atomic
 def visit_record(
     *,
-    actor: User,
+    actor: AbstractBaseUser,
     household: Household,
     visited_on: dt.date,
     purpose: str,

@@ -408,20 +408,20 @@ def _dispute_allowed(action: str, case: Case, caps: frozenset[str]) -> bool:
 def _form_kwargs(area: str, action: str, request: HttpRequest, case: Case) -> dict:
     """The choices a form needs, built only when that form is shown."""
     if area == "moves" and action == "assign":
-        users = {
-            Route.WINDOW.label: services.assignable_users(case=case, route=Route.WINDOW),
-            Route.REPAIR.label: services.assignable_users(case=case, route=Route.REPAIR),
-            _("Grid workers (errand or grid route)"): services.assignable_users(
-                case=case, route=Route.GRID
-            ),
+        by_route = staff_selectors.assignee_choices(case=case)
+        return {
+            "choices": {
+                Route.WINDOW.label: by_route[Route.WINDOW],
+                Route.REPAIR.label: by_route[Route.REPAIR],
+                _("Grid workers (errand or grid route)"): by_route[Route.GRID],
+            }
         }
-        return {"choices": users}
     if area == "moves" and action == "hand_off":
         return {"grids": staff_selectors.handoff_grids(case=case)}
     if area == "disputes" and action == "party":
         return {"persons": staff_selectors.party_choices(user=request.user, case=case)}
     if area == "disputes" and action == "mediator":
-        return {"users": services.assignable_users(case=case, route=Route.GRID)}
+        return {"users": staff_selectors.assignee_choices(case=case)[Route.GRID]}
     return {}
 
 
