@@ -23,6 +23,7 @@ from banyan.registry.models import (
 
 from .. import names as N
 from .layout import BASE_DATE, SURVEY_DATE, _age, _at, _days, _years_after
+from .sink import unsaved
 
 # ID numbers and phones are unique across a run of up to this many communities by
 # construction (each community draws from its own slice of the number space), so
@@ -247,7 +248,8 @@ class _Planner:
         else:
             verb, added = "person_moved_in", hh.since
         created = _at(added, 10)
-        p = Person(
+        p = unsaved(
+            Person,
             community=hh.household.community,
             grid=hh.household.grid,
             household=hh.household,

@@ -16,12 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.base import ModelState
 
 Convert = Callable[[Any], Any]
+M = TypeVar("M", bound=models.Model)
 
 
 def _json(value: Any) -> Any:
@@ -64,6 +66,13 @@ class Sink:
         start = self._high_water[table] + 1
         self._high_water[table] += n
         return list(range(start, start + n))
+
+    def begin(self) -> None:
+        """At the start of a transaction (foreign keys are checked as the database does)."""
+
+    def verify(self) -> int:
+        """Before commit: extra reference checks made (none: the database makes them)."""
+        return 0
 
     # -- rows ----------------------------------------------------------------------------
 
@@ -112,7 +121,62 @@ class Sink:
 
 
 class PostgresSink(Sink):
-    """COPY for the rows, the table's sequence for the keys."""
+    """COPY for the rows, the table's sequence for the keys.
+
+    Foreign keys: PostgreSQL checks each row's references with a trigger that runs a
+    query and locks the parent row, which costs more than the COPY itself. Where the
+    role may (a superuser, as a bulk loader usually is), `begin` switches those triggers
+    off for the transaction and `verify` checks every reference of every row written
+    with one anti-join per foreign key instead, before commit — the way pg_restore
+    loads data and then validates constraints. Elsewhere the triggers run as usual.
+    """
+
+    def __init__(self, connection: BaseDatabaseWrapper) -> None:
+        super().__init__(connection)
+        self.checking_in_bulk = False
+        self.written: list[tuple[type[models.Model], int, int]] = []
+
+    def begin(self) -> None:
+        """At the start of a transaction."""
+        from django.db import DatabaseError, transaction
+
+        self.written = []
+        try:
+            with transaction.atomic(using=self.connection.alias), self.connection.cursor() as c:
+                c.execute("SET LOCAL session_replication_role = replica")
+            self.checking_in_bulk = True
+        except DatabaseError:
+            self.checking_in_bulk = False
+
+    def verify(self) -> int:
+        """Check the references of every row written since `begin`; returns the number of
+        checks. Raises IntegrityError naming the first broken foreign key."""
+        from django.db import IntegrityError
+
+        if not self.checking_in_bulk:
+            return 0
+        quote = self.connection.ops.quote_name
+        checks = 0
+        with self.connection.cursor() as cursor:
+            for model, low, high in self.written:
+                for f in model._meta.concrete_fields:
+                    if not f.is_relation:
+                        continue
+                    parent = f.related_model._meta
+                    sql = (
+                        f"SELECT c.id FROM {quote(model._meta.db_table)} c "  # noqa: S608
+                        f"WHERE c.id BETWEEN %s AND %s AND c.{quote(f.column)} IS NOT NULL "
+                        f"AND NOT EXISTS (SELECT 1 FROM {quote(parent.db_table)} p "
+                        f"WHERE p.{quote(f.target_field.column)} = c.{quote(f.column)}) LIMIT 1"
+                    )
+                    cursor.execute(sql, [low, high])
+                    checks += 1
+                    broken = cursor.fetchone()
+                    if broken is not None:
+                        raise IntegrityError(
+                            f"{model._meta.label} {broken[0]}: {f.name} points at nothing"
+                        )
+        return checks
 
     def reserve(self, model: type[models.Model], n: int) -> list[int]:
         # nextval() is safe against any concurrent writer (other builder processes, the
@@ -138,6 +202,8 @@ class PostgresSink(Sink):
         ):
             for row in self.prepared(model, columns, rows):
                 copy.write_row(row)
+        ids = [row[0] for row in rows]  # every table written here leads with its id
+        self.written.append((model, min(ids), max(ids)))
         return len(rows)
 
 
@@ -175,3 +241,36 @@ def instance_rows(model: type[models.Model], objs: Sequence[models.Model]) -> li
                     values[f.attname] = related.pk
     names = [f.attname for f in fields]
     return [tuple(obj.__dict__[n] for n in names) for obj in objs]
+
+
+_TEMPLATES: dict[type[models.Model], tuple[dict[str, Any], dict[str, Any], dict[str, str]]] = {}
+
+
+def unsaved(model: type[M], **values: Any) -> M:
+    """An unsaved instance, as `model(**values)` makes it, without Model.__init__'s
+    per-field work (a third of the time spent planning people). Relations are given as
+    objects and cached, as the ORM does; fields not given take their defaults."""
+    if model not in _TEMPLATES:
+        fields = model._meta.concrete_fields
+        # A default that is a callable (timezone.now) is called per instance, as __init__ does.
+        dynamic = {f.attname: f.default for f in fields if f.has_default() and callable(f.default)}
+        defaults = {f.attname: f.get_default() for f in fields if f.attname not in dynamic}
+        relations = {f.name: f.attname for f in fields if f.is_relation}
+        _TEMPLATES[model] = (defaults, dynamic, relations)
+    defaults, dynamic, relations = _TEMPLATES[model]
+    obj = model.__new__(model)
+    state = ModelState()
+    obj._state = state
+    data = obj.__dict__
+    data.update(defaults)
+    for attname, default in dynamic.items():
+        if attname not in values:
+            data[attname] = default()
+    for name, value in values.items():
+        attname = relations.get(name)
+        if attname is None:
+            data[name] = value
+        else:
+            data[attname] = value.pk if value is not None else None
+            state.fields_cache[name] = value
+    return obj
