@@ -28,6 +28,7 @@ SCENARIOS = (
     "person_lookup_phone",
     "tree_community",
     "api_households",
+    "api_households_community",
     "api_person_detail",
     "login",
 )

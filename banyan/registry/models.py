@@ -133,6 +133,10 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["community", "grid", "status"]),
             models.Index(fields=["phone"]),
+            # Exact ID-number lookup in one probe. The unique (community, hash) index is
+            # partial (hash <> ''), which SQLite cannot use for `hash = x`, and a user with
+            # two posts ORs two community terms in front of it (docs/performance.md).
+            models.Index(fields=["id_number_hash"], name="person_id_number_hash_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

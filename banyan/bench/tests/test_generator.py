@@ -9,14 +9,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from banyan.demo.builder import Context, build, plan_community, reset
-from banyan.demo.builder.sink import sink_for
+from banyan.demo.builder.sink import sink_for, unsaved
+from banyan.demo.builder.write import EVENT_LINK_COLUMNS
 from banyan.places.models import Node, NodeKind
 from banyan.registry.models import Person
-from banyan.timeline.models import Event
+from banyan.timeline.models import Event, EventLink
 
 SEED = 2019
 TODAY = dt.date(2026, 6, 1)
@@ -103,3 +104,34 @@ def test_keys_are_reserved_fresh_and_increasing(db):
     assert first == sorted(first) and second == sorted(second)
     assert max(first) < min(second)
     assert sink.reserve(Event, 0) == []
+
+
+def test_an_unsaved_instance_without_init_equals_one_made_by_the_orm():
+    community = Node(kind=NodeKind.COMMUNITY, name="倒生根社区")
+    values = {
+        "community": community,
+        "grid": community,
+        "name": "张桂英",
+        "gender": "F",
+        "birth_date": dt.date(1950, 3, 14),
+        "relation": "head",
+        "residence_type": "registered",
+    }
+    made, fast = Person(**values), unsaved(Person, **values)
+    names = [f.attname for f in Person._meta.concrete_fields if f.attname != "created_at"]
+    assert [getattr(fast, n) for n in names] == [getattr(made, n) for n in names]
+    assert fast.community is community and fast._state.adding
+    assert fast.created_at is not None  # a callable default is called
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY and bulk key checks")
+def test_bulk_key_checks_catch_a_reference_to_nothing(db):
+    sink = sink_for(connection)
+    sink.begin()
+    if not sink.checking_in_bulk:
+        pytest.skip("this role may not switch the per-row key triggers off")
+    (event_id,) = sink.reserve(Event, 1)
+    (link_id,) = sink.reserve(EventLink, 1)
+    sink.write(EventLink, EVENT_LINK_COLUMNS, [(link_id, event_id + 10**9, None, None)])
+    with pytest.raises(IntegrityError, match="event points at nothing"):
+        sink.verify()
