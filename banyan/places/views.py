@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from banyan.accounts.roles import Cap
+from banyan.accounts.roles import CASE_ROUTES, Cap
 from banyan.accounts.scope import get_scope
 from banyan.places.models import Node, NodeKind
 from banyan.registry import selectors as registry_selectors
@@ -32,6 +32,9 @@ def home(request: HttpRequest) -> HttpResponse:
     """Each post lands where its work is: a grid manager on their grid, a building head
     on their building, the secretary on the community, the district on the district."""
     scope = get_scope(request.user)
+    if scope.areas and all(a.post.role in CASE_ROUTES for a in scope.areas):
+        # The window and the repair centre work from the cases routed to them.
+        return redirect("casework:my-work")
     for area in scope.areas:
         if area.building_id is not None:
             return redirect("places:building-detail", pk=area.building_id)
