@@ -21,6 +21,7 @@ import pytest
 
 from banyan.accounts.roles import Role
 from banyan.accounts.tests.factories import make_post, make_user
+from banyan.party.defaults import ensure_default_rules
 from banyan.party.models import (
     Member,
     MemberPeriod,
@@ -46,6 +47,7 @@ def make_member(branch: Org, name: str, **kw) -> Member:
 
 @pytest.fixture
 def party(world) -> SimpleNamespace:
+    ensure_default_rules()  # a transactional test before this one flushed the migration's
     c = world.community
     general = Org.objects.create(community=c, kind=OrgKind.GENERAL, name="倒生根社区党总支", node=c)
     b1 = Org.objects.create(

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from PIL import Image
 
+from banyan.party.defaults import ensure_default_rules
 from banyan.party.models import (
     Contact,
     Member,
@@ -28,6 +29,7 @@ from banyan.party.models import (
 def party_objects(world: SimpleNamespace) -> dict[str, Any]:
     """A branch bound to L1 grid 1 with a member living in 1-1, a contact, a themed day
     with a photo, a tracing case, a community rule and a pending registration."""
+    ensure_default_rules()
     c = world.community
     branch = Org.objects.create(
         community=c, kind=OrgKind.BRANCH, name="第一党支部", node=world.l1_1

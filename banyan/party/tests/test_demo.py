@@ -7,6 +7,7 @@ import datetime as dt
 from banyan.accounts.roles import Role
 from banyan.accounts.tests.factories import make_post, make_user
 from banyan.party import selectors
+from banyan.party.defaults import ensure_default_rules
 from banyan.party.demo import build_party
 from banyan.party.models import Member, Org, OrgKind, ThemedDay, TracingCase
 from banyan.party.obligations import OVERDUE
@@ -16,6 +17,7 @@ TODAY = dt.date(2024, 11, 20)
 
 
 def test_the_demo_reproduces_the_seeds_figures(world):
+    ensure_default_rules()
     secretary = make_user("branch1")
     make_post(secretary, Role.BRANCH_SECRETARY, world.l1_1)
     counts = build_party(community=world.community, seed=2019, today=TODAY, photos=False)
