@@ -38,13 +38,13 @@ PUBLIC = {
     "api-v1:api-root",
     "api-v1:issue_token",
     "api-v1:revoke_token",  # acts on the caller's own token only
-    # {"ok": true} and nothing else: the benchmark's throughput ceiling, served only by
-    # the benchmark's URL conf (banyan.bench.urls); it reads no data.
-    "bench-ping",
     # In-service members report to a community: rate-limited, CSRF-checked, it reads no
     # data (banyan.party.tests.test_views_party).
     "party:register",
     "party:register-done",
+    # {"ok": true} and nothing else: the benchmark's throughput ceiling, served only by
+    # the benchmark's URL conf (banyan.bench.urls); it reads no data.
+    "bench-ping",
     # Residents without an account: the poster's unguessable token or the case's tracking
     # code is the credential (banyan.casework.tests.test_public).
     "intake:form",

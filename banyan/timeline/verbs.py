@@ -45,6 +45,9 @@ VERBS = {
     "case_closed": _("Case #%(case)s closed: %(note)s"),
     "case_auto_closed": _("Case #%(case)s closed after %(days)s days without objection"),
     "case_note": _("Note on case #%(case)s: %(note)s"),
+    "intake_link_renewed": _("New QR poster link for %(building)s (old posters stop working)"),
+    "open311_key_issued": _("Open311 key issued to %(name)s"),
+    "open311_key_revoked": _("Open311 key of %(name)s revoked"),
     "facility_created": _("Facility %(name)s added"),
     "facility_updated": _("Facility %(name)s changed"),
     "compound_created": _("Compound %(name)s added"),
@@ -57,6 +60,12 @@ VERBS = {
     "meeting_item_removed": _("%(item)s taken off the agenda of %(title)s"),
     "meeting_item_decided": _("%(title)s decided on %(item)s: %(note)s"),
     "meeting_closed": _("Minutes of %(title)s made final (%(items)s item(s))"),
+    "household_visited": _("Home visit: %(purpose)s"),
+    "dispute_party_added": _("%(name)s named a party to dispute #%(case)s"),
+    "dispute_mediator_set": _("%(mediator)s mediates dispute #%(case)s"),
+    "mediation_held": _("Mediation session on dispute #%(case)s (%(held_on)s)"),
+    "dispute_agreement_recorded": _("Agreement recorded in dispute #%(case)s: %(note)s"),
+    "dispute_referred_legal_aid": _("Dispute #%(case)s referred to legal aid: %(note)s"),
     # party (events recorded sensitive and never linked to a household or person)
     "party_org_created": _("Party organisation %(name)s set up (bound to %(node)s)"),
     "party_org_bound": _("%(name)s bound to %(to)s (was %(from)s)"),
@@ -90,12 +99,6 @@ VERBS = {
     ),
     "party_registration_rejected": _("Registration of %(name)s rejected: %(note)s"),
     "party_service": _("%(name)s served: %(activity)s (%(hours)s h)"),
-    "household_visited": _("Home visit: %(purpose)s"),
-    "dispute_party_added": _("%(name)s named a party to dispute #%(case)s"),
-    "dispute_mediator_set": _("%(mediator)s mediates dispute #%(case)s"),
-    "mediation_held": _("Mediation session on dispute #%(case)s (%(held_on)s)"),
-    "dispute_agreement_recorded": _("Agreement recorded in dispute #%(case)s: %(note)s"),
-    "dispute_referred_legal_aid": _("Dispute #%(case)s referred to legal aid: %(note)s"),
 }
 
 SENSITIVE_VERBS = frozenset({"category_added", "category_ended"})
