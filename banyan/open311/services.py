@@ -129,13 +129,16 @@ def open311_request_create(
 
 
 @transaction.atomic
-def open311_key_issue(*, community: Node, name: str) -> tuple[Open311Key, str]:
+def open311_key_issue(
+    *, community: Node, name: str, raw: str | None = None
+) -> tuple[Open311Key, str]:
     """A new api_key for a client of one community. Returns the key itself once; only its
-    SHA-256 is stored, so a lost key is replaced, never recovered."""
+    SHA-256 is stored, so a lost key is replaced, never recovered. `raw` is for the demo,
+    whose published key must be known in advance; real keys are always random."""
     if community.kind != NodeKind.COMMUNITY:
         raise ValidationFailed(_("Choose a community."), field="community")
     name = clean_text(name, "name", required=True, max_length=100)
-    raw = secrets.token_urlsafe(32)
+    raw = raw or secrets.token_urlsafe(32)
     key = Open311Key.objects.create(
         community=community, name=name, key_hash=selectors.hash_key(raw)
     )

@@ -198,8 +198,8 @@ def _grant_reference_data_admin(user: Any) -> None:
     user.save(update_fields=["is_staff"])
     user.user_permissions.set(
         Permission.objects.filter(
-            content_type__app_label__in=["registry", "places"],
-            content_type__model__in=["category", "facilitykind"],
+            content_type__app_label__in=["registry", "places", "casework"],
+            content_type__model__in=["category", "facilitykind", "casecategory"],
             codename__regex=r"^(add|change|view)_",
         )
     )

@@ -9,6 +9,28 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from banyan.demo import builder
 from banyan.places.models import Node, NodeKind
 
+DEMO_OPEN311_KEY = "banyan-demo-open311-key"
+
+
+def _activity(*, seed: int, progress: Any) -> dict[str, int]:
+    """A year of life in the first community (the one with the demo logins): casework,
+    the party organisation and its care, and an Open311 key for trying the API."""
+    from django.db import transaction
+
+    from banyan.casework.demo import build_casework
+    from banyan.open311.services import open311_key_issue
+    from banyan.party.demo import build_party
+
+    community = Node.objects.filter(kind=NodeKind.COMMUNITY).order_by("id").first()
+    assert community is not None
+    counts: dict[str, int] = {}
+    with transaction.atomic():
+        counts.update(build_casework(community=community, seed=seed, progress=progress))
+    with transaction.atomic():
+        counts.update(build_party(community=community, seed=seed, progress=progress))
+    open311_key_issue(community=community, name="Demo client", raw=DEMO_OPEN311_KEY)
+    return counts
+
 
 class Command(BaseCommand):
     help = "Build the demo community 倒生根社区 (and, with --communities N, N-1 more)."
@@ -36,6 +58,11 @@ class Command(BaseCommand):
             "default: one per core for 4 or more communities)",
         )
         parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+        parser.add_argument(
+            "--no-activity",
+            action="store_true",
+            help="only the registry: no casework, party life or Open311 key",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         quiet = options["quiet"]
@@ -64,6 +91,8 @@ class Command(BaseCommand):
             workers=options["workers"],
         )
         seconds = counts.pop("seconds")
+        if not options["no_activity"]:
+            counts.update(_activity(seed=options["seed"], progress=say))
         say("")
         say("Rows written:")
         for table, rows in counts.items():

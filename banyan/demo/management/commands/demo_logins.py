@@ -38,6 +38,12 @@ class Command(BaseCommand):
         self.stdout.write("")
         if len(names) < len(accounts):
             self.stdout.write("Some accounts do not exist yet: run python manage.py demo_build")
+        from .demo_build import DEMO_OPEN311_KEY
+
+        self.stdout.write(
+            f"Open311 GeoReport v2: {DEMO_URL.rstrip('/')}/open311/v2/services.json "
+            f"(api_key for POST: {DEMO_OPEN311_KEY})"
+        )
         self.stdout.write(
             "An administrator is not part of the demo: python manage.py createsuperuser"
         )
