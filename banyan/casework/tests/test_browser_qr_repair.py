@@ -17,7 +17,10 @@ from banyan.casework.workflow import State
 
 from .factories import add_centres, category
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 SHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
 PHONE_WIDTH = 375

@@ -197,7 +197,7 @@ def test_clients_are_counted_without_storing_their_address(client, loop):
     assert v6 != client_key_for("2001:db8:1:3::1")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_residents_racing_for_the_last_slot_make_one_case(world, settings):
     if connection.vendor != "postgresql":
         pytest.skip("row locks are exercised on PostgreSQL (SQLite serialises all writers)")

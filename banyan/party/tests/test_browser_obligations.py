@@ -9,7 +9,10 @@ import pytest
 
 from banyan.party.models import Contact
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 SHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
 

@@ -13,7 +13,7 @@ from banyan.party.models import Member, Registration, TracingCase
 from banyan.registry.tests.test_concurrency import postgres_only, race  # noqa: F401
 from banyan.timeline.models import Event
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_two_secretaries_marking_one_member_lost_open_one_case(postgres_only, party):  # noqa: F811

@@ -13,7 +13,7 @@ from banyan.registry import services
 from banyan.registry.models import Person
 from banyan.timeline.models import Event
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def race(n: int, action) -> list[object]:
