@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -209,8 +209,9 @@ def households_not_visited(*, user: User, node: Node, days: int | None = None):
     days = days if days is not None else settings.BANYAN_VISIT_GAP_DAYS
     since = timezone.localdate() - dt.timedelta(days=days)
     qs = household_list(user=user, node=node).annotate(last_visit=Max("visits__visited_on"))
+    # Never-visited first on every database (PostgreSQL sorts NULL last by default).
     return qs.filter(Q(last_visit__isnull=True) | Q(last_visit__lt=since)).order_by(
-        "last_visit", "id"
+        F("last_visit").asc(nulls_first=True), "id"
     )
 
 
