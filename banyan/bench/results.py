@@ -187,8 +187,17 @@ def table(data: dict[str, Any], details: dict[str, Any]) -> str:
         f"machine: {data['machine']}",
     ]
     for key, value in details.items():
-        if key != "explain":
+        if key not in ("explain", "in-process"):
             lines.append(f"{key.replace('_', ' ')}: {value}")
+    inside = details.get("in-process")
+    if inside:
+        lines += [
+            "",
+            "in-process (test Client, same database, median): where a request's time goes",
+            f"{'scenario':<26} {'total ms':>9} {'SQL ms':>8} {'Python ms':>10}",
+        ]
+        for name, (wall, sql) in inside.items():
+            lines.append(f"{name:<26} {wall:>9.1f} {sql:>8.1f} {wall - sql:>10.1f}")
     for name, plan in details.get("explain", {}).items():
         lines += ["", f"plan of the person query behind {name}:", plan]
     return "\n".join(lines) + "\n"

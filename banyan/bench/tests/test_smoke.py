@@ -1,6 +1,10 @@
 """The harness end to end at tiny scale: one generated community, every scenario
-requested over HTTP by the separate load process (here against the test server, since
-the test database is not one gunicorn could open), query counts taken in-process.
+requested over HTTP by the separate load process, query counts taken in-process.
+
+The server here is a thread of the test process serving banyan.bench.wsgi (the test
+database is not one gunicorn could open); the data is committed once for the module
+and removed with `reset()`, which keeps the reference data, as the demo's tests do. (A
+`live_server` test would flush the database at its end, reference data included.)
 
 Times are never asserted (STYLE.md): only that the results are complete and that query
 counts do not grow with the page number.
@@ -12,22 +16,65 @@ import datetime as dt
 import json
 
 import pytest
+from django.db import connections
+from django.test.testcases import LiveServerThread
 
 from banyan.bench import harness, results
-from banyan.demo.builder import build
+from banyan.bench.wsgi import BenchHandler
+from banyan.demo.builder import build, reset
 
 TINY = harness.Options(
     server_workers=1, concurrency=2, warmup=1, repeat=2, login_repeat=1, seconds=0.5
 )
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_smoke_run_writes_every_scenario_with_its_query_count(live_server, tmp_path):
-    build(seed=2019, communities=1, today=dt.date(2026, 6, 1))
+@pytest.fixture(scope="module")
+def district(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        conn = connections["default"]
+        # Only ever a test database: reset() empties the one it is given.
+        assert (
+            conn.is_in_memory_db()
+            if conn.vendor == "sqlite"
+            else (str(conn.settings_dict["NAME"]).startswith("test_"))
+        ), conn.settings_dict["NAME"]
+        reset()
+        build(seed=2019, communities=1, today=dt.date(2026, 6, 1))
+    yield
+    with django_db_blocker.unblock():
+        reset()
+
+
+@pytest.fixture
+def server(district, django_db_blocker):
+    """The site with /bench/ping, in a thread; database access open while it runs."""
+    conn = connections["default"]
+    # An in-memory SQLite database exists only on this connection: share it, as
+    # Django's LiveServerTestCase does.
+    shared = {"default": conn} if conn.vendor == "sqlite" and conn.is_in_memory_db() else None
+    with django_db_blocker.unblock():
+        if shared:
+            conn.inc_thread_sharing()
+        thread = LiveServerThread(
+            "127.0.0.1", lambda _handler: BenchHandler(), connections_override=shared, port=0
+        )
+        thread.daemon = True
+        thread.start()
+        thread.is_ready.wait()
+        if thread.error:
+            raise thread.error
+        try:
+            yield f"http://127.0.0.1:{thread.port}"
+        finally:
+            thread.terminate()
+            if shared:
+                conn.dec_thread_sharing()
+
+
+@pytest.mark.django_db  # so that the test database is set up for the module's data
+def test_a_smoke_run_writes_every_scenario_with_its_query_count(server, tmp_path):
     lines: list[str] = []
-    data, path = harness.run(
-        opts=TINY, out_dir=tmp_path, say=lines.append, server_url=live_server.url
-    )
+    data, path = harness.run(opts=TINY, out_dir=tmp_path, say=lines.append, server_url=server)
 
     written = json.loads(path.read_text())
     assert written == data
@@ -36,6 +83,7 @@ def test_a_smoke_run_writes_every_scenario_with_its_query_count(live_server, tmp
     assert set(written["scenarios"]) == set(results.SCENARIOS)
     assert all(s["queries"] > 0 for s in written["scenarios"].values())
     assert written["rows"]["persons"] > 9000
+    assert written["throughput"]["trivial_rps"] > 0
     page1, deep = (written["scenarios"][f"household_list_l2_{p}"] for p in ("page1", "deep"))
     assert page1["queries"] == deep["queries"]
     table = (tmp_path / f"{data['database']}-1.txt").read_text()

@@ -71,9 +71,14 @@ class Writer:
         self.report(label, len(rows), time.perf_counter() - start)
 
     def report(self, label: str, rows: int, seconds: float) -> None:
-        if self.detail:
-            rate = rows / seconds if seconds > 0 else 0.0
-            self.say(f"    {label:<18} {rows:>8,} rows  {seconds:6.2f} s  {rate:>10,.0f} rows/s")
+        """One line of the per-table breakdown (shown for the first community)."""
+        if not self.detail:
+            return
+        if not rows:  # a step that writes nothing itself: keys, checks, commit
+            self.say(f"    {label:<18} {'':>13} {seconds:6.2f} s")
+            return
+        rate = rows / seconds if seconds > 0 else 0.0
+        self.say(f"    {label:<18} {rows:>8,} rows  {seconds:6.2f} s  {rate:>10,.0f} rows/s")
 
     @property
     def categories(self) -> dict[str, Category]:
