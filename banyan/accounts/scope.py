@@ -84,23 +84,30 @@ class Scope:
 
     @cached_property
     def areas(self) -> list[Area]:
-        return [self._resolve(post) for post in self.posts]
+        """Every post's area, from one query for the nodes under all the posts."""
+        tree_posts = [p for p in self.posts if p.building_id is None]
+        nodes: list[tuple[int, str, str]] = []
+        if tree_posts:
+            under = Q()
+            for path in {p.node.path for p in tree_posts}:
+                under |= Q(path__startswith=path)
+            nodes = list(Node.objects.filter(under).values_list("id", "kind", "path"))
+        return [self._resolve(post, nodes) for post in self.posts]
 
-    def _resolve(self, post: Post) -> Area:
-        node = post.node
+    @staticmethod
+    def _resolve(post: Post, nodes: list[tuple[int, str, str]]) -> Area:
         caps = CAPABILITIES.get(post.role, frozenset())
-        subtree = Node.objects.filter(path__startswith=node.path)
-        node_ids = frozenset(subtree.values_list("id", flat=True))
         if post.building_id is not None:
             return Area(post=post, caps=caps, building_id=post.building_id, paths=())
+        node = post.node
+        subtree = [(pk, kind) for pk, kind, path in nodes if path.startswith(node.path)]
+        node_ids = frozenset(pk for pk, _ in subtree)
         if node.kind in (NodeKind.DISTRICT, NodeKind.STREET, NodeKind.COMMUNITY):
-            communities = frozenset(
-                subtree.filter(kind=NodeKind.COMMUNITY).values_list("id", flat=True)
-            )
+            communities = frozenset(pk for pk, kind in subtree if kind == NodeKind.COMMUNITY)
             return Area(
                 post, caps, community_ids=communities, node_ids=node_ids, paths=(node.path,)
             )
-        grids = frozenset(subtree.filter(kind=NodeKind.GRID_L2).values_list("id", flat=True))
+        grids = frozenset(pk for pk, kind in subtree if kind == NodeKind.GRID_L2)
         return Area(post, caps, grid_ids=grids, node_ids=node_ids, paths=(node.path,))
 
     @cached_property
