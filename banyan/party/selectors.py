@@ -705,6 +705,19 @@ def households_with_members(*, user: User, node: Node | None = None) -> QuerySet
     )
 
 
+def household_has_members(*, caps: frozenset[str], household: Household) -> bool | None:
+    """Whether an active party member lives in the household, for a user holding `caps`
+    there — or None when they may not know: no presence capability at the household, or
+    the community does not allow it. Nothing else about the members is given."""
+    if Cap.VIEW_PARTY_PRESENCE not in caps or not grid_may_see_presence(household.community_id):
+        return None
+    return Member.objects.filter(
+        person__household_id=household.pk,
+        state=MemberState.ACTIVE,
+        person__status=PersonStatus.LIVING_HERE,
+    ).exists()
+
+
 def resident_candidates(*, user: User, q: str, community_id: int) -> QuerySet[Person]:
     """Residents a party admin may link a member to (registry scope of the community)."""
     scope = get_scope(user)

@@ -17,6 +17,7 @@ from banyan.accounts.scope import get_scope
 from banyan.casework.staff_selectors import household_panel
 from banyan.common.errors import DomainError
 from banyan.common.forms import client_ip, run_service
+from banyan.party.selectors import household_has_members
 from banyan.places import selectors as place_selectors
 from banyan.places.views import crumbs as place_crumbs
 from banyan.timeline.selectors import household_timeline, person_timeline
@@ -68,6 +69,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "breadcrumbs": _crumbs(request.user, household),
             # Last visit, recent visits and cases (casework/_household_panel.html).
             "cw": household_panel(user=request.user, household=household),
+            # Grid workers may know that party members live here, where allowed.
+            "has_party_members": household_has_members(caps=caps, household=household),
         },
     )
 

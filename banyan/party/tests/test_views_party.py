@@ -105,6 +105,27 @@ def test_grid_managers_see_member_households_only_where_the_community_allows(cli
     assert "皮鞋厂小区" in page and "张桂英" not in page
 
 
+def test_the_household_page_says_whether_members_live_there_only_where_allowed(client, party):
+    client.force_login(party.bob)
+    url = f"/registry/households/{party.household_1_1.pk}/"
+    assert 'id="party-presence"' not in client.get(url).content.decode()
+    services.settings_update(
+        actor=party.alice, community=party.community, grid_sees_member_households=True
+    )
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Party members live here" in page and "张桂英" in page  # the resident, as before
+    assert not any(w in page for w in ("branch", "Branch", "支部", "retired"))
+    # A member who has left the household no longer counts.
+    party.person_1_1.status = "moved_out"
+    party.person_1_1.save(update_fields=["status"])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No party members live here" in page
+    # A building head never learns it, whatever the setting.
+    client.force_login(party.dave)
+    page = client.get(url).content.decode()
+    assert client.get(url).status_code == 200 and 'id="party-presence"' not in page
+
+
 @time_machine.travel(NOW, tick=False)
 def test_every_party_list_shows_only_the_scope(client, party):
     for who, sees, never in [
