@@ -91,9 +91,10 @@ def compound_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
     building = selectors.get_building_for_user(request.user, pk)
-    households = registry_selectors.household_list(user=request.user, building_id=building.pk)
+    households = registry_selectors.with_member_counts(
+        registry_selectors.household_list(user=request.user, building_id=building.pk)
+    )
     page = Paginator(households, HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
-    counts = registry_selectors.household_member_counts(list(page.object_list))
     trail = crumbs(request.user, building.grid)
     trail.append(
         {
@@ -107,7 +108,7 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "building": building,
             "page": page,
-            "rows": [(h, counts.get(h.pk, 0)) for h in page.object_list],
+            "rows": [(h, h.member_count) for h in page.object_list],
             "breadcrumbs": trail,
             "can_edit": Cap.EDIT_REGISTRY
             in get_scope(request.user).caps_at(

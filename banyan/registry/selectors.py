@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,7 +22,7 @@ from banyan.common import crypto
 from banyan.common.errors import ValidationFailed
 from banyan.common.idnumber import normalize_id_number
 from banyan.common.phone import normalize_phone
-from banyan.places.models import Node
+from banyan.places.models import Building, Node
 
 from .models import Category, Household, HouseholdStatus, Person, PersonCategory, PersonStatus
 
@@ -65,14 +66,42 @@ def household_list(
     if building_id is not None:
         qs = qs.filter(building_id=building_id)
     if q:
-        qs = qs.filter(
-            Q(address__icontains=q)
-            | Q(building__compound__name__icontains=q)
-            | Q(members__name__icontains=q)
-        ).distinct()
-    return qs.select_related("building__compound", "grid").order_by(
-        "building__compound__name", "building__number", "unit", "room", "id"
+        # Tenant first: the compounds and members searched are the scope's communities'
+        # own (semi-joins on their community index), never every row of the district.
+        communities = sorted(scope.community_ids(Cap.VIEW_REGISTRY))
+        buildings = Building.objects.filter(
+            community_id__in=communities,
+            compound__community_id__in=communities,
+            compound__name__icontains=q,
+        ).values("id")
+        members = Person.objects.filter(community_id__in=communities, name__icontains=q).values(
+            "household_id"
+        )
+        qs = qs.filter(Q(address__icontains=q) | Q(building_id__in=buildings) | Q(pk__in=members))
+    return _listed(qs)
+
+
+def _listed(qs: QuerySet[Household]) -> QuerySet[Household]:
+    """Households as lists show them: with building, compound and grid, in address order.
+    The grid's and compound's outlines (GeoJSON) are never shown in a list."""
+    return (
+        qs.select_related("building__compound", "grid")
+        .defer("grid__geometry", "building__compound__geometry")
+        .order_by("building__compound__name", "building__number", "unit", "room", "id")
     )
+
+
+def with_member_counts(qs: QuerySet[Household]) -> QuerySet[Household]:
+    """`member_count` (persons living here) on each household, computed in the same
+    query for the rows fetched (a correlated count on the persons' household index)."""
+    living = (
+        Person.objects.filter(household_id=OuterRef("pk"), status=PersonStatus.LIVING_HERE)
+        .order_by()
+        .values("household_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return qs.annotate(member_count=Coalesce(Subquery(living), 0))
 
 
 def household_member_counts(households: list[Household]) -> dict[int, int]:
@@ -289,8 +318,24 @@ def search(*, user: User, q: str, limit: int = 50) -> SearchResult:
             )
             return SearchResult(list(found[:limit]), [], "phone")
     found_persons = list(persons.filter(name__icontains=q).order_by("name", "id")[:limit])
-    households = list(household_list(user=user, q=q)[:limit]) if len(q) >= 2 else []
+    households = _households_matching(user, q, limit) if len(q) >= 2 else []
     return SearchResult(found_persons, households, "text")
+
+
+# Past this many matching households, search sorts them all in the database.
+SEARCH_SORT_IN_TWO_STEPS = 1000
+
+
+def _households_matching(user: User, q: str, limit: int) -> list[Household]:
+    """Matching households in list order, in two steps when there are few: their ids
+    (the scope and match filters alone), then those rows with their building, compound
+    and grid. Asked in one query, the planner cannot tell how few rows the match leaves
+    and hash-joins every building and compound of the district to sort them."""
+    matching = household_list(user=user, q=q)
+    ids = list(matching.order_by().values_list("pk", flat=True)[: SEARCH_SORT_IN_TWO_STEPS + 1])
+    if len(ids) > SEARCH_SORT_IN_TWO_STEPS:
+        return list(matching[:limit])
+    return list(_listed(Household.objects.filter(pk__in=ids))[:limit])
 
 
 def node_counts(*, user: User, nodes: list[Node]) -> dict[int, dict[str, int]]:

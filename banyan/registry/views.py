@@ -534,21 +534,22 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
     A constant number of queries whatever the grid or the page: the count and the page
     are two indexed queries on the household's own community / grid columns, and the
-    member counts one grouped query for the page.
+    member counts are computed in the page query for its rows.
     """
     node = None
     if request.GET.get("node", "").isdigit():
         node = place_selectors.get_node_for_user(request.user, int(request.GET["node"]))
-    households = selectors.household_list(user=request.user, node=node)
+    households = selectors.with_member_counts(
+        selectors.household_list(user=request.user, node=node)
+    )
     page = Paginator(households, HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
-    counts = selectors.household_member_counts(list(page.object_list))
     return render(
         request,
         "registry/household_list.html",
         {
             "node": node,
             "page": page,
-            "rows": [(h, counts.get(h.pk, 0)) for h in page.object_list],
+            "rows": [(h, h.member_count) for h in page.object_list],
             "breadcrumbs": place_crumbs(request.user, node) if node else [],
         },
     )

@@ -157,11 +157,10 @@ def list_households(request: HttpRequest, filters: Query[HouseholdFilters]) -> A
         building_id=building.pk if building else None,
         q=filters.q,
     )
-    items, count = page_of(qs, filters)
-    members = selectors.household_member_counts(items)
+    items, count = page_of(selectors.with_member_counts(qs), filters)
     return page(
         [
-            _household_out(h, members.get(h.pk, 0), selectors.caps_for_household(user, h))
+            _household_out(h, h.member_count, selectors.caps_for_household(user, h))  # type: ignore[attr-defined]
             for h in items
         ],
         count,
