@@ -55,14 +55,25 @@ class Household(models.Model):
     @property
     def label(self) -> str:
         """Building, unit and room when known, otherwise the free address."""
-        if self.building_id:
-            parts = [str(self.building)]
-            if self.unit:
-                parts.append(_("unit %(unit)s") % {"unit": self.unit})
-            if self.room:
-                parts.append(self.room)
-            return " ".join(parts)
-        return self.address
+        building = self.building if self.building_id else None
+        return household_label(
+            building=str(building) if building else None,
+            unit=self.unit,
+            room=self.room,
+            address=self.address,
+        )
+
+
+def household_label(*, building: str | None, unit: str, room: str, address: str) -> str:
+    """A household's label from its parts (lists read as plain rows use this too)."""
+    if building is not None:
+        parts = [building]
+        if unit:
+            parts.append(_("unit %(unit)s") % {"unit": unit})
+        if room:
+            parts.append(room)
+        return " ".join(parts)
+    return address
 
 
 class Gender(models.TextChoices):

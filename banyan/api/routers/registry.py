@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from banyan.accounts.roles import Cap
-from banyan.accounts.scope import get_scope
+from banyan.accounts.scope import Scope, get_scope
 from banyan.common.forms import client_ip
 from banyan.places.selectors import (
     get_building_for_user,
@@ -24,7 +24,7 @@ from banyan.places.selectors import (
     get_node_for_user,
 )
 from banyan.registry import selectors, services
-from banyan.registry.models import Household, Person
+from banyan.registry.models import Household, Person, household_label
 from banyan.timeline.selectors import household_timeline, person_timeline
 
 from ..auth import actor
@@ -57,23 +57,71 @@ WRITE = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 # --- shaping rows by the caller's capabilities ---------------------------------------
 
 
-def _household_out(household: Household, members: int, caps: frozenset[str]) -> HouseholdOut:
+def _household_out(household: Household, members: int, caps: frozenset[str]) -> dict[str, Any]:
+    """A household as HouseholdOut (a dict: ninja validates the response once)."""
     building = household.building
-    return HouseholdOut(
-        id=household.pk,
-        label=str(household.label),
-        community=household.community_id,
-        grid=household.grid_id,
-        building=household.building_id,
-        compound=building.compound_id if building is not None else None,
-        unit=household.unit,
-        room=household.room,
-        address=household.address,
-        status=household.status,
-        verified_on=household.verified_on,
-        member_count=members,
-        situation_note=household.situation_note if Cap.VIEW_FULL_RECORD in caps else None,
+    return {
+        "id": household.pk,
+        "label": str(household.label),
+        "community": household.community_id,
+        "grid": household.grid_id,
+        "building": household.building_id,
+        "compound": building.compound_id if building is not None else None,
+        "unit": household.unit,
+        "room": household.room,
+        "address": household.address,
+        "status": household.status,
+        "verified_on": household.verified_on,
+        "member_count": members,
+        "situation_note": household.situation_note if Cap.VIEW_FULL_RECORD in caps else None,
+    }
+
+
+# The columns of a household list row: no model instances for a page of fifty.
+_HOUSEHOLD_ROW = (
+    "id",
+    "community_id",
+    "grid_id",
+    "building_id",
+    "building__number",
+    "building__compound_id",
+    "building__compound__name",
+    "unit",
+    "room",
+    "address",
+    "status",
+    "verified_on",
+    "situation_note",
+    "member_count",
+)
+
+
+def _household_row_out(row: dict[str, Any], scope: Scope) -> dict[str, Any]:
+    caps = scope.caps_at(
+        community_id=row["community_id"], grid_id=row["grid_id"], building_id=row["building_id"]
     )
+    building = (
+        f"{row['building__compound__name']} {row['building__number']}"
+        if row["building_id"]
+        else None
+    )
+    return {
+        "id": row["id"],
+        "label": household_label(
+            building=building, unit=row["unit"], room=row["room"], address=row["address"]
+        ),
+        "community": row["community_id"],
+        "grid": row["grid_id"],
+        "building": row["building_id"],
+        "compound": row["building__compound_id"],
+        "unit": row["unit"],
+        "room": row["room"],
+        "address": row["address"],
+        "status": row["status"],
+        "verified_on": row["verified_on"],
+        "member_count": row["member_count"],
+        "situation_note": row["situation_note"] if Cap.VIEW_FULL_RECORD in caps else None,
+    }
 
 
 def _person_out(person: Person, caps: frozenset[str]) -> PersonOut | PersonBrief:
@@ -157,14 +205,9 @@ def list_households(request: HttpRequest, filters: Query[HouseholdFilters]) -> A
         building_id=building.pk if building else None,
         q=filters.q,
     )
-    items, count = page_of(selectors.with_member_counts(qs), filters)
-    return page(
-        [
-            _household_out(h, h.member_count, selectors.caps_for_household(user, h))  # type: ignore[attr-defined]
-            for h in items
-        ],
-        count,
-    )
+    rows, count = page_of(selectors.with_member_counts(qs).values(*_HOUSEHOLD_ROW), filters)
+    scope = get_scope(user)
+    return page([_household_row_out(row, scope) for row in rows], count)
 
 
 @router.get("/households/{id}", response={200: HouseholdOut, **READ})
