@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -24,7 +35,15 @@ from banyan.common.idnumber import normalize_id_number
 from banyan.common.phone import normalize_phone
 from banyan.places.models import Building, Node
 
-from .models import Category, Household, HouseholdStatus, Person, PersonCategory, PersonStatus
+from .models import (
+    Category,
+    Household,
+    HouseholdStatus,
+    Person,
+    PersonCategory,
+    PersonStatus,
+    household_label,
+)
 
 User = AbstractBaseUser | AnonymousUser
 M = TypeVar("M", bound=Model)
@@ -102,6 +121,53 @@ def with_member_counts(qs: QuerySet[Household]) -> QuerySet[Household]:
         .values("n")
     )
     return qs.annotate(member_count=Coalesce(Subquery(living), 0))
+
+
+def household_rows(*, user: User, qs: QuerySet[Household]) -> QuerySet[Household, dict[str, Any]]:
+    """A household list as plain rows (dicts) in list order, with `member_count` and the
+    building's number and compound (`building_number`, `compound_id`, `compound_name`).
+
+    Building and compound are joined tenant first: the join itself carries the scope's
+    communities, so PostgreSQL reads the community's buildings and compounds by their
+    community index (204 and 60 rows) rather than hash-joining all of the district's
+    (19,806 and 6,000 at 100 communities) to sort a community's 3,991 households:
+    18 -> 6 ms for that query. A building always lies in its household's community.
+    """
+    communities = sorted(get_scope(user).community_ids(Cap.VIEW_REGISTRY))
+    return (
+        with_member_counts(qs)
+        .annotate(
+            b=FilteredRelation("building", condition=Q(building__community_id__in=communities)),
+            c=FilteredRelation(
+                "b__compound", condition=Q(b__compound__community_id__in=communities)
+            ),
+        )
+        .order_by("c__name", "b__number", "unit", "room", "id")
+        .values(
+            "id",
+            "community_id",
+            "grid_id",
+            "building_id",
+            "unit",
+            "room",
+            "address",
+            "status",
+            "verified_on",
+            "situation_note",
+            "member_count",
+            building_number=F("b__number"),
+            compound_id=F("b__compound_id"),
+            compound_name=F("c__name"),
+        )
+    )
+
+
+def row_label(row: dict[str, Any]) -> str:
+    """The label of a household_rows() row, as Household.label gives it."""
+    building = f"{row['compound_name']} {row['building_number']}" if row["compound_id"] else None
+    return household_label(
+        building=building, unit=row["unit"], room=row["room"], address=row["address"]
+    )
 
 
 def household_member_counts(households: list[Household]) -> dict[int, int]:

@@ -24,7 +24,7 @@ from banyan.places.selectors import (
     get_node_for_user,
 )
 from banyan.registry import selectors, services
-from banyan.registry.models import Household, Person, household_label
+from banyan.registry.models import Household, Person
 from banyan.timeline.selectors import household_timeline, person_timeline
 
 from ..auth import actor
@@ -77,43 +77,17 @@ def _household_out(household: Household, members: int, caps: frozenset[str]) -> 
     }
 
 
-# The columns of a household list row: no model instances for a page of fifty.
-_HOUSEHOLD_ROW = (
-    "id",
-    "community_id",
-    "grid_id",
-    "building_id",
-    "building__number",
-    "building__compound_id",
-    "building__compound__name",
-    "unit",
-    "room",
-    "address",
-    "status",
-    "verified_on",
-    "situation_note",
-    "member_count",
-)
-
-
 def _household_row_out(row: dict[str, Any], scope: Scope) -> dict[str, Any]:
     caps = scope.caps_at(
         community_id=row["community_id"], grid_id=row["grid_id"], building_id=row["building_id"]
     )
-    building = (
-        f"{row['building__compound__name']} {row['building__number']}"
-        if row["building_id"]
-        else None
-    )
     return {
         "id": row["id"],
-        "label": household_label(
-            building=building, unit=row["unit"], room=row["room"], address=row["address"]
-        ),
+        "label": selectors.row_label(row),
         "community": row["community_id"],
         "grid": row["grid_id"],
         "building": row["building_id"],
-        "compound": row["building__compound_id"],
+        "compound": row["compound_id"],
         "unit": row["unit"],
         "room": row["room"],
         "address": row["address"],
@@ -205,7 +179,7 @@ def list_households(request: HttpRequest, filters: Query[HouseholdFilters]) -> A
         building_id=building.pk if building else None,
         q=filters.q,
     )
-    rows, count = page_of(selectors.with_member_counts(qs).values(*_HOUSEHOLD_ROW), filters)
+    rows, count = page_of(selectors.household_rows(user=user, qs=qs), filters)
     scope = get_scope(user)
     return page([_household_row_out(row, scope) for row in rows], count)
 

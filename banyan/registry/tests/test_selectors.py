@@ -73,3 +73,16 @@ def test_member_counts_count_only_those_living_here(world):
     counts = {h.pk: h.member_count for h in rows}
     assert counts == {world.household_1_1.pk: 2, world.household_2_1.pk: 1}
     assert isinstance(rows[0], Household)
+
+
+def test_household_rows_match_the_list_in_order_and_label(world):
+    services.household_create(actor=world.alice, grid=world.l2_1_1, address="茶厂路 8 号")
+    listed = list(selectors.with_member_counts(selectors.household_list(user=world.alice)))
+    rows = list(
+        selectors.household_rows(user=world.alice, qs=selectors.household_list(user=world.alice))
+    )
+    assert [r["id"] for r in rows] == [h.pk for h in listed]
+    for row, h in zip(rows, listed, strict=True):
+        assert selectors.row_label(row) == h.label
+        assert row["member_count"] == h.member_count
+        assert row["compound_id"] == (h.building.compound_id if h.building else None)
