@@ -25,6 +25,7 @@ from banyan.registry.models import Person, PersonStatus
 from ..models import Case, CasePerson, Kind, MediationSession
 from ..selectors import caps_for_case
 from ..workflow import FINAL_STATES
+from . import notify
 from .cases import _event, _lock, _require, _save, display_name
 
 User = AbstractBaseUser | AnonymousUser
@@ -101,6 +102,7 @@ def dispute_set_mediator(
         "dispute_mediator_set",
         mediator=display_name(mediator),
     )
+    notify.mediator_named(locked, by=actor)
     return locked
 
 

@@ -95,6 +95,14 @@ def assigned(case: Case) -> None:
     _deliver([i for i in ids if i], Notification.Kind.ASSIGNED, case, text)
 
 
+def mediator_named(case: Case, *, by: AbstractBaseUser) -> None:
+    """The person named to mediate a dispute learns it (unless they named themselves)."""
+    if case.mediator_id is None or case.mediator_id == by.pk:
+        return
+    text = _("You mediate dispute #%(n)s: %(title)s") % {"n": case.pk, "title": case.title}
+    _deliver([case.mediator_id], Notification.Kind.ASSIGNED, case, text)
+
+
 def reopened(case: Case) -> None:
     text = _("Case #%(n)s reopened by the resident: %(title)s") % {
         "n": case.pk,

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from banyan.casework import services
-from banyan.casework.models import Case, CasePerson, MediationSession
+from banyan.casework.models import Case, CasePerson, MediationSession, Notification
 from banyan.common.errors import InvalidTransition, ValidationFailed
 from banyan.timeline.models import Event
 
@@ -65,6 +65,18 @@ def test_a_party_from_another_community_is_refused(loop, dispute):
     far = make_home(loop.other_l2, compound_name="月光小区", person_name="周某")
     with pytest.raises(ValidationFailed):
         services.dispute_party_add(actor=loop.bob, case=dispute, person=far.person)
+
+
+def test_the_mediator_is_told_after_commit(loop, dispute, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dispute_set_mediator(actor=loop.bob, case=dispute, mediator=loop.alice)
+    (note,) = Notification.objects.filter(user=loop.alice)
+    assert note.case_id == dispute.pk and note.kind == "assigned"
+    assert f"#{dispute.pk}" in note.text
+    # Naming yourself needs no inbox line.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dispute_set_mediator(actor=loop.bob, case=dispute, mediator=loop.bob)
+    assert not Notification.objects.filter(user=loop.bob, case=dispute).exists()
 
 
 def test_the_mediator_must_handle_cases_there(loop, dispute):
