@@ -19,7 +19,7 @@ from banyan.accounts.roles import Cap
 from banyan.casework import selectors, services
 from banyan.casework.models import Case, Meeting, Route
 from banyan.casework.services.visits import visit_record
-from banyan.casework.staff_selectors import handoff_grids
+from banyan.casework.staff_selectors import assignee_choices, handoff_grids
 from banyan.casework.workflow import MOVES
 from banyan.common.errors import InvalidTransition, ValidationFailed
 from banyan.places.selectors import get_building_for_user, get_node_for_user
@@ -205,7 +205,7 @@ def _assignee(case: Case, route: str, value: int | str | None) -> Any:
     if route not in Route.values:
         raise ValidationFailed(_("Not a valid choice."), field="route")
     wanted = str(value).strip()
-    for candidate in services.assignable_users(case=case, route=route):
+    for candidate in assignee_choices(case=case)[route]:
         if str(candidate.pk) == wanted or candidate.get_username() == wanted:
             return candidate
     raise ValidationFailed(_("This person cannot take cases on that route."), field="assignee")

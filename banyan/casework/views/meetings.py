@@ -31,6 +31,7 @@ from banyan.places.selectors import node_list
 
 from .. import selectors, services
 from ..models import AgendaItem, Case, Meeting, Route
+from ..staff_selectors import assignee_choices
 from ..workflow import State
 
 # --- forms ----------------------------------------------------------------------------------
@@ -448,7 +449,7 @@ def meeting_item_decide(request: HttpRequest, pk: int, item: int) -> HttpRespons
         messages.error(request, _("This item has already been decided."))
         return _back(meeting)
     case: Case | None = agenda_item.case
-    assignees = services.assignable_users(case=case, route=Route.GRID) if case is not None else []
+    assignees = assignee_choices(case=case)[Route.GRID] if case is not None else []
     form = DecisionForm(request.POST or None, item=agenda_item, assignees=assignees)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
