@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import models
 from django.utils import timezone
 
 from banyan.accounts.models import Post
 from banyan.accounts.roles import Role
+from banyan.demo.builder.sink import unsaved
 from banyan.places.models import Node, NodeKind
 from banyan.registry.models import Household, Person, PersonStatus
 from banyan.timeline.models import Event, EventLink
@@ -37,6 +39,14 @@ from .models import (
 from .workflow import State
 
 BATCH = 2000
+
+# How rows are written: (model, unsaved instances) -> the instances, saved with their keys.
+Save = Callable[[type[models.Model], list[Any]], Any]
+
+
+def bulk_create(model: type[models.Model], objs: list[Any]) -> Any:
+    return model._default_manager.bulk_create(objs, batch_size=BATCH)
+
 
 # What residents ask for, per category code: (weight, titles)
 NEEDS: dict[str, tuple[int, list[str]]] = {
@@ -70,6 +80,8 @@ class _Ctx:
     today: dt.date
     rng: random.Random
     tz: Any
+    save: Save
+    now: dt.datetime
     events: list[Event] = field(default_factory=list)
     links: list[tuple[int, int | None, int | None]] = field(
         default_factory=list
@@ -92,10 +104,12 @@ class _Ctx:
         on_behalf_of: str = "",
     ) -> None:
         self.events.append(
-            Event(
+            # Without Model.__init__: a year of a district's events is millions of them.
+            unsaved(
+                Event,
                 community=self.community,
                 verb=verb,
-                occurred_on=timezone.localtime(when).date(),
+                occurred_on=when.astimezone(self.tz).date(),
                 recorded_at=when,
                 actor_id=actor_id,
                 on_behalf_of=on_behalf_of,
@@ -140,14 +154,23 @@ def build_casework(
     today: dt.date | None = None,
     progress: Callable[[str], None] | None = None,
     cases_per_year: int = 900,
+    visit_years: float = 1,
+    now: dt.datetime | None = None,
+    save: Save = bulk_create,
 ) -> dict[str, int]:
-    """Write a year of cases, visits and meetings for `community`; return row counts."""
+    """Write a year of cases, visits and meetings for `community`; return row counts.
+
+    For the benchmark's volume: `cases_per_year`, `visit_years` (each household's visits
+    go back that many years, with as many times the visits), `now` (the moment the history ends,
+    for a run that must be the same another day) and `save` (how rows are written)."""
     say = progress or (lambda _msg: None)
     ctx = _Ctx(
         community=community,
         today=today or timezone.localdate(),
         rng=random.Random(seed * 7919 + community.pk),
         tz=timezone.get_current_timezone(),
+        save=save,
+        now=now or timezone.now(),
     )
     staff = _staff(community)
     grids = list(Node.objects.filter(community=community, kind=NodeKind.GRID_L2).order_by("path"))
@@ -169,19 +192,19 @@ def build_casework(
     def manager(grid_id: int) -> int | None:
         return (staff["by_grid"].get(grid_id) or [fallback])[0]
 
-    visits = _visits(ctx, by_grid, members, manager)
+    visits = _visits(ctx, by_grid, members, manager, max(1.0, visit_years))
     say(f"  casework: {len(visits):,} visits")
     cases, people, sessions = _cases(ctx, grids, by_grid, members, staff, manager, cases_per_year)
     say(f"  casework: {len(cases):,} cases")
     meetings, items = _meetings(ctx, cases, staff)
     # Events and their links, in one pass.
-    Event.objects.bulk_create(ctx.events, batch_size=BATCH)
-    EventLink.objects.bulk_create(
-        (
-            EventLink(event_id=ctx.events[i].pk, household_id=h, person_id=p)
+    save(Event, ctx.events)
+    save(
+        EventLink,
+        [
+            unsaved(EventLink, event_id=ctx.events[i].pk, household_id=h, person_id=p)
             for i, h, p in ctx.links
-        ),
-        batch_size=BATCH,
+        ],
     )
     say(f"  casework: {len(ctx.events):,} events, {len(meetings)} committee meetings")
     return {
@@ -195,8 +218,9 @@ def build_casework(
     }
 
 
-def _visits(ctx: _Ctx, by_grid, members, manager) -> list[Visit]:
-    """Most households seen within the 90-day gap, some long ago, a few never."""
+def _visits(ctx: _Ctx, by_grid, members, manager, years: float = 1) -> list[Visit]:
+    """Most households seen within the 90-day gap, some long ago, a few never; `years`
+    of history (one unless the benchmark asks for more)."""
     rng, rows = ctx.rng, []
     for grid_id, homes in by_grid.items():
         visitor = manager(grid_id)
@@ -208,12 +232,13 @@ def _visits(ctx: _Ctx, by_grid, members, manager) -> list[Visit]:
                 continue  # never visited: the "not visited" list has work in it
             last_gap = rng.randint(1, 80) if roll < 0.78 else rng.randint(91, 300)
             day = ctx.today - dt.timedelta(days=last_gap)
-            for _ in range(rng.choice((1, 1, 2, 3))):
-                if day < ctx.today - dt.timedelta(days=365):
+            for _ in range(round(rng.choice((1, 1, 2, 3)) * years)):
+                if day < ctx.today - dt.timedelta(days=365 * years):
                     break
                 purpose = rng.choice(PURPOSES)
                 rows.append(
-                    Visit(
+                    unsaved(
+                        Visit,
                         community=ctx.community,
                         grid_id=grid_id,
                         household=h,
@@ -226,7 +251,7 @@ def _visits(ctx: _Ctx, by_grid, members, manager) -> list[Visit]:
                     )
                 )
                 day -= dt.timedelta(days=rng.randint(60, 150))
-    Visit.objects.bulk_create(rows, batch_size=BATCH)
+    ctx.save(Visit, rows)
     for v in rows:
         ctx.event(
             ctx.at(v.visited_on),
@@ -244,7 +269,7 @@ def _cases(ctx: _Ctx, grids, by_grid, members, staff, manager, per_year: int):
     cats = {c.code: c for c in CaseCategory.objects.filter(community__isnull=True)}
     codes = [c for c in NEEDS if c in cats]
     weights = [NEEDS[c][0] for c in codes]
-    now = timezone.now()
+    now = ctx.now
     plans: list[tuple[Case, list[tuple[dt.datetime, str, int | None, dict, str]], list[int]]] = []
     for _ in range(per_year):
         code = rng.choices(codes, weights)[0]
@@ -287,7 +312,7 @@ def _cases(ctx: _Ctx, grids, by_grid, members, staff, manager, per_year: int):
         person_ids = (members.get(home.pk) or [])[:1] if home else []
         _plan_life(ctx, case, cat, steps, staff, handler, now, age_days)
         plans.append((case, steps, person_ids))
-    Case.objects.bulk_create([p[0] for p in plans], batch_size=BATCH)
+    ctx.save(Case, [p[0] for p in plans])
     # Duplicates point at an earlier case of the same category in the same grid.
     seen: dict[tuple[int, str], Case] = {}
     dups = []
@@ -302,7 +327,7 @@ def _cases(ctx: _Ctx, grids, by_grid, members, staff, manager, per_year: int):
         seen.setdefault(key, case)
     Case.objects.bulk_update(dups, ["duplicate_of"], batch_size=BATCH)
     people = [CasePerson(case=c, person_id=pid) for c, _s, pids in plans for pid in pids]
-    CasePerson.objects.bulk_create(people, batch_size=BATCH)
+    ctx.save(CasePerson, people)
     sessions = []
     for case, steps, pids in plans:
         base = {"case": case.pk, "title": case.title}
@@ -332,7 +357,7 @@ def _cases(ctx: _Ctx, grids, by_grid, members, staff, manager, per_year: int):
                         recorded_by_id=case.mediator_id or case.entered_by_id or staff["admin"][0],
                     )
                 )
-    MediationSession.objects.bulk_create(sessions, batch_size=BATCH)
+    ctx.save(MediationSession, sessions)
     return [p[0] for p in plans], len(people), len(sessions)
 
 
@@ -472,7 +497,7 @@ def _meetings(ctx: _Ctx, cases: list[Case], staff) -> tuple[list[Meeting], int]:
                 created_by_id=admin,
             )
         )
-    Meeting.objects.bulk_create(meetings)
+    ctx.save(Meeting, meetings)
     items = []
     for m in meetings:
         for i, grid_no in enumerate(ctx.rng.sample(range(1, 9), 3)):
@@ -487,5 +512,5 @@ def _meetings(ctx: _Ctx, cases: list[Case], staff) -> tuple[list[Meeting], int]:
                     decided_at=ctx.at(m.held_on, 16),
                 )
             )
-    AgendaItem.objects.bulk_create(items)
+    ctx.save(AgendaItem, items)
     return meetings, len(items)

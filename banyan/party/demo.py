@@ -18,14 +18,17 @@ import datetime as dt
 import io
 import random
 from collections.abc import Callable
+from typing import Any
 
 from django.core.files.base import ContentFile
+from django.db import models
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from banyan.accounts.models import Post
 from banyan.accounts.roles import Role
 from banyan.demo import names
+from banyan.demo.builder.sink import unsaved
 from banyan.places.models import Node, NodeKind
 from banyan.registry.models import Person, PersonStatus
 from banyan.timeline.models import Event
@@ -56,6 +59,15 @@ from .models import (
 from .workflow import TracingState
 
 BATCH = 2000
+
+# How rows are written: (model, unsaved instances) -> the instances, saved with their keys.
+Save = Callable[[type[models.Model], list[Any]], Any]
+
+
+def bulk_create(model: type[models.Model], objs: list[Any]) -> Any:
+    return model._default_manager.bulk_create(objs, batch_size=BATCH)
+
+
 MEMBERS = 253
 FOUND = 47
 LOST_NOW = 2
@@ -129,6 +141,13 @@ SUPPORT = [
     ("family", "调解与子女的矛盾"),
     ("health", "联系医院复查"),
 ]
+FESTIVALS = [
+    (1, 25, "春节问候"),
+    (6, 10, "端午问候"),
+    (7, 1, "七一慰问"),
+    (9, 17, "中秋问候"),
+    (10, 11, "重阳节问候"),
+]
 JINGHONG_ROADS = ["嘎兰路", "宣慰大道", "勐泐大道"]
 HOSPITALS = ["普洱市人民医院", "思茅区人民医院", "普洱市中医医院"]
 ATTEMPT_RESULTS = [
@@ -194,9 +213,13 @@ def build_party(
     progress: Callable[[str], None] | None = None,
     photos: bool = True,
     years: int = 1,
+    greetings: bool = False,
+    save: Save = bulk_create,
 ) -> dict[str, int]:
     """Write the party organisation of `community` and its care since January `years`
-    years ago (one by default; more for the benchmark's volume); return row counts."""
+    years ago (one by default; more for the benchmark's volume); return row counts.
+    `greetings` adds the festival messages a branch sends every member each year, and
+    `save` is how rows are written (both for the benchmark: volume, COPY)."""
     say = progress or (lambda _msg: None)
     today = today or timezone.localdate()
     rng = random.Random(seed * 104729 + community.pk)
@@ -205,7 +228,8 @@ def build_party(
 
     def event(day: dt.date, verb: str, actor: int | None, subject: str, data: dict) -> None:
         events.append(
-            Event(
+            unsaved(
+                Event,
                 community=community,
                 verb=verb,
                 occurred_on=day,
@@ -368,7 +392,7 @@ def build_party(
         mobile_since[k] = _day_between(
             rng, max(m.joined_on, today - dt.timedelta(days=2200)), today - dt.timedelta(days=400)
         )
-    Member.objects.bulk_create(rows, batch_size=BATCH)
+    save(Member, rows)
     for m in rows:
         event(
             m.joined_on,
@@ -438,8 +462,8 @@ def build_party(
         )
         cases.append(case)
         case_steps.append((case, case.opened_on, None, m))
-    MemberPeriod.objects.bulk_create(periods, batch_size=BATCH)
-    TracingCase.objects.bulk_create(cases, batch_size=BATCH)
+    save(MemberPeriod, periods)
+    save(TracingCase, cases)
     leads: list[Lead] = []
     attempts: list[Attempt] = []
     supports: list[Support] = []
@@ -515,9 +539,9 @@ def build_party(
             "tracingcase",
             {"name": m.name, "case": case.pk, "since": case.lost_since.isoformat()},
         )
-    Lead.objects.bulk_create(leads, batch_size=BATCH)
-    Attempt.objects.bulk_create(attempts, batch_size=BATCH)
-    Support.objects.bulk_create(supports, batch_size=BATCH)
+    save(Lead, leads)
+    save(Attempt, attempts)
+    save(Support, supports)
     say(f"  party: {len(cases)} tracing cases ({FOUND} found), {len(attempts)} attempts")
 
     # --- in-service members ---------------------------------------------------------------
@@ -549,7 +573,7 @@ def build_party(
                 team=team,
             )
         )
-    Member.objects.bulk_create(in_service, batch_size=BATCH)
+    save(Member, in_service)
     for m in in_service:
         registrations.append(
             Registration(
@@ -586,7 +610,7 @@ def build_party(
                 submitted_at=timezone.now() - dt.timedelta(days=i + 1),
             )
         )
-    Registration.objects.bulk_create(registrations, batch_size=BATCH)
+    save(Registration, registrations)
     service = [
         ServiceEntry(
             community=community,
@@ -601,7 +625,7 @@ def build_party(
         for m in in_service
         for _ in range(rng.randint(0, 4))
     ]
-    ServiceEntry.objects.bulk_create(service, batch_size=BATCH)
+    save(ServiceEntry, service)
     say(f"  party: {len(in_service)} in-service members, {len(service)} service entries")
 
     # --- demo logins: the party member and the in-service member --------------------------
@@ -628,7 +652,8 @@ def build_party(
         if day > today or day < m.joined_on:
             return
         contacts.append(
-            Contact(
+            unsaved(
+                Contact,
                 community=community,
                 member=m,
                 kind=kind,
@@ -677,6 +702,17 @@ def build_party(
                     )
         if rng.random() < 0.25:
             add(m, "message", _day_between(rng, today - dt.timedelta(days=300), today), "节日问候")
+    if greetings:
+        # Greetings for the festivals and on each member's "political birthday" (the day
+        # they joined the party), to every member the branch has not lost, most years.
+        for m in visited_well:
+            joined = m.joined_party_on or m.joined_on
+            for year in range(start.year, today.year + 1):
+                for f_month, f_day, note in FESTIVALS:
+                    if rng.random() < 0.9:
+                        add(m, "message", dt.date(year, f_month, f_day), note)
+                birthday = dt.date(year, joined.month, min(joined.day, 28))
+                add(m, "message", birthday, "政治生日祝福")
     # Hospital admissions: most visited within three days, some late, a few missed.
     sick = rng.sample(
         [m for m in visited_well if m.retired] or visited_well, min(30, len(visited_well))
@@ -706,8 +742,8 @@ def build_party(
             add(m, "hospital_visit", admitted + dt.timedelta(days=rng.randint(0, 3)), "带去慰问品")
         elif roll < 0.9:
             add(m, "hospital_visit", admitted + dt.timedelta(days=rng.randint(4, 6)))
-    Contact.objects.bulk_create(contacts, batch_size=BATCH)
-    MemberEvent.objects.bulk_create(admissions, batch_size=BATCH)
+    save(Contact, contacts)
+    save(MemberEvent, admissions)
     for c in contacts:
         event(
             c.contacted_on,
@@ -742,7 +778,7 @@ def build_party(
                     posted_at=dt.datetime(held.year, held.month, held.day, 20, tzinfo=tz),
                 )
             )
-    ThemedDay.objects.bulk_create(days, batch_size=BATCH)
+    save(ThemedDay, days)
     members_of: dict[int, list[Member]] = {}
     for m in rows:
         if m.pk not in lost_set:
@@ -757,7 +793,9 @@ def build_party(
             if m.mobile and presence == "present" and rng.random() < 0.8:
                 presence = "excused"
             attendance.append(
-                Attendance(community=community, themed_day=day, member=m, presence=presence)
+                unsaved(
+                    Attendance, community=community, themed_day=day, member=m, presence=presence
+                )
             )
         event(
             day.held_on,
@@ -766,7 +804,7 @@ def build_party(
             "themedday",
             {"branch": day.branch.name, "theme": day.theme, "photos": 0},
         )
-    Attendance.objects.bulk_create(attendance, batch_size=BATCH)
+    save(Attendance, attendance)
     photo_rows = 0
     if photos:
         recent = [d for d in days if d.held_on >= months[-3]]
@@ -778,7 +816,7 @@ def build_party(
                 photo.image.save("photo.jpg", _photo(rng, n + j), save=False)
                 photo.save()
                 photo_rows += 1
-    Event.objects.bulk_create(events, batch_size=BATCH)
+    save(Event, events)
     say(
         f"  party: {len(days)} themed days, {len(attendance):,} attendance marks,"
         f" {photo_rows} photos"
