@@ -14,6 +14,11 @@ class Dataset(models.Model):
     seconds = models.FloatField(help_text="wall time of the generator")
     rows = models.JSONField(default=dict, help_text="rows written per table")
     built_at = models.DateTimeField(default=timezone.now)
+    layers = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="layers added later (casework, party): their rows, time and processes",
+    )
 
     class Meta:
         ordering = ["-built_at"]

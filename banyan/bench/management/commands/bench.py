@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from banyan.bench import database, harness
+from banyan.bench import database, harness, layers
 
 
 class Command(BaseCommand):
@@ -88,6 +88,12 @@ class Command(BaseCommand):
             dataset = database.ensure_dataset(
                 seed=o["seed"], communities=o["communities"], workers=o["workers"], say=say
             )
+            added = layers.ensure(
+                dataset=dataset,
+                say=say,
+                volume=layers.SMOKE if o["smoke"] else layers.FULL,
+                workers=o["workers"],
+            )
             if o["generate_only"]:
                 return
             out = Path(o["out"])
@@ -101,6 +107,11 @@ class Command(BaseCommand):
                 details={
                     "dataset": f"seed {dataset.seed}, generated in {dataset.seconds:.1f} s "
                     f"with {dataset.workers} process(es) on {dataset.built_at:%Y-%m-%d}",
+                    "layers": "; ".join(
+                        f"{name}: {sum(r['rows'].values()):,} rows in {r['seconds']:.1f} s "
+                        f"with {r['workers']} process(es)"
+                        for name, r in added.items()
+                    ),
                 },
             )
         except (database.NotABenchDatabase, RuntimeError) as err:
