@@ -539,8 +539,8 @@ def household_list(request: HttpRequest) -> HttpResponse:
     node = None
     if request.GET.get("node", "").isdigit():
         node = place_selectors.get_node_for_user(request.user, int(request.GET["node"]))
-    households = selectors.with_member_counts(
-        selectors.household_list(user=request.user, node=node)
+    households = selectors.household_rows(
+        user=request.user, qs=selectors.household_list(user=request.user, node=node)
     )
     page = Paginator(households, HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -549,7 +549,10 @@ def household_list(request: HttpRequest) -> HttpResponse:
         {
             "node": node,
             "page": page,
-            "rows": [(h, h.member_count) for h in page.object_list],
+            "rows": [
+                (row["id"], selectors.row_label(row), row["member_count"])
+                for row in page.object_list
+            ],
             "breadcrumbs": place_crumbs(request.user, node) if node else [],
         },
     )
