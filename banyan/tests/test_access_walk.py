@@ -413,11 +413,11 @@ def test_the_household_list_shows_outsiders_none_of_bobs_households(client, worl
     client.force_login(world.bob)
     r = client.get(url, {"node": world.l2_1_1.pk})
     assert r.status_code == 200
-    assert [h.pk for h, _n in r.context["rows"]] == [world.household_1_1.pk]
+    assert [pk for pk, _label, _n in r.context["rows"]] == [world.household_1_1.pk]
     for outsider in ("charlie", "mallory", "eve"):
         client.force_login(getattr(world, outsider))
         assert client.get(url, {"node": world.l2_1_1.pk}).status_code == 404, outsider
         r = client.get(url)
         assert r.status_code == 200
-        shown = {h.pk for h, _n in r.context["rows"]}
+        shown = {pk for pk, _label, _n in r.context["rows"]}
         assert world.household_1_1.pk not in shown, outsider
