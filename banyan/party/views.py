@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -553,7 +554,9 @@ def themed_day_photos(request: HttpRequest, pk: int) -> HttpResponse:
         n = services.themed_day_photos_add(
             actor=request.user, themed_day=day, photos=request.FILES.getlist("photos")
         )
-        messages.success(request, _("%(n)s photo(s) added.") % {"n": n})
+        messages.success(
+            request, ngettext("%(n)s photo added.", "%(n)s photos added.", n) % {"n": n}
+        )
     except DomainError as err:
         messages.error(request, str(err.message))
     return redirect("party:themed-day-detail", pk=pk)

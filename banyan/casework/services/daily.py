@@ -20,6 +20,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from banyan.accounts.models import Post
 from banyan.accounts.roles import CASE_ROUTES, Role
@@ -155,9 +156,10 @@ def deadline_notices(*, now: dt.datetime | None = None) -> DailySummary:
             summary.notifications += len(items)
             address = opted_in.get(user_id)
             if address:
-                subject = (
-                    str(_("Banyan")) + ": " + _("%(n)s case(s) need attention") % {"n": len(items)}
+                need = ngettext(
+                    "%(n)s case needs attention", "%(n)s cases need attention", len(items)
                 )
+                subject = str(_("Banyan")) + ": " + need % {"n": len(items)}
                 body = _digest_text(items)
                 transaction.on_commit(
                     partial(

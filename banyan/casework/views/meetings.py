@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from banyan.accounts.roles import Cap
@@ -360,7 +360,13 @@ def meeting_add_escalated(request: HttpRequest, pk: int) -> HttpResponse:
     if ok:
         if items:
             messages.success(
-                request, _("%(n)s escalated case(s) put on the agenda.") % {"n": len(items)}
+                request,
+                ngettext(
+                    "%(n)s escalated case put on the agenda.",
+                    "%(n)s escalated cases put on the agenda.",
+                    len(items),
+                )
+                % {"n": len(items)},
             )
         else:
             messages.info(request, _("No escalated cases are waiting."))
