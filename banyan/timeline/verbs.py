@@ -6,14 +6,18 @@ timeline written in Chinese reads in English for an English-speaking user.
 
 from __future__ import annotations
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 VERBS = {
     "household_created": _("Household registered at %(label)s"),
     "household_updated": _("Household details changed (%(fields)s)"),
     "household_verified": _("Household situation verified"),
-    "household_split": _("%(count)s member(s) split off into a new household at %(label)s"),
+    "household_split": ngettext_lazy(
+        "%(count)s member split off into a new household at %(label)s",
+        "%(count)s members split off into a new household at %(label)s",
+        "count",
+    ),
     "household_merged": _("Household merged into %(label)s"),
     "household_received": _("Members of %(label)s merged into this household"),
     "person_registered": _("%(name)s added to the household"),
@@ -56,10 +60,18 @@ VERBS = {
     "building_updated": _("Building %(name)s changed"),
     "meeting_created": _("Committee meeting %(held_on)s %(title)s recorded"),
     "meeting_updated": _("Committee meeting %(held_on)s %(title)s changed"),
-    "meeting_items_added": _("%(count)s item(s) put on the agenda of %(title)s"),
+    "meeting_items_added": ngettext_lazy(
+        "%(count)s item put on the agenda of %(title)s",
+        "%(count)s items put on the agenda of %(title)s",
+        "count",
+    ),
     "meeting_item_removed": _("%(item)s taken off the agenda of %(title)s"),
     "meeting_item_decided": _("%(title)s decided on %(item)s: %(note)s"),
-    "meeting_closed": _("Minutes of %(title)s made final (%(items)s item(s))"),
+    "meeting_closed": ngettext_lazy(
+        "Minutes of %(title)s made final (%(items)s item)",
+        "Minutes of %(title)s made final (%(items)s items)",
+        "items",
+    ),
     "household_visited": _("Home visit: %(purpose)s"),
     "dispute_party_added": _("%(name)s named a party to dispute #%(case)s"),
     "dispute_mediator_set": _("%(mediator)s mediates dispute #%(case)s"),
@@ -82,7 +94,11 @@ VERBS = {
     "party_rule_changed": _("Care rule %(name)s changed from %(valid_from)s"),
     "party_rule_ended": _("Care rule %(name)s ends: not in force from %(valid_from)s"),
     "party_themed_day": _("Themed party day of %(branch)s: %(theme)s"),
-    "party_themed_day_photos": _("%(photos)s photo(s) added to the themed day %(theme)s"),
+    "party_themed_day_photos": ngettext_lazy(
+        "%(photos)s photo added to the themed day %(theme)s",
+        "%(photos)s photos added to the themed day %(theme)s",
+        "photos",
+    ),
     "party_attendance": _(
         "Attendance at %(theme)s: %(present)s present, %(excused)s excused, %(absent)s absent"
     ),
@@ -134,6 +150,6 @@ def describe(verb: str, data: dict, fallback: str) -> str:
         sep = "、" if (get_language() or "").startswith("zh") else ", "
         data = {**data, "fields": sep.join(labels.get(n, n) for n in names)}
     try:
-        return str(template) % data
+        return str(template % data)  # a lazy plural picks its form from `data`
     except (KeyError, TypeError, ValueError):
         return fallback
