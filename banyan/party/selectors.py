@@ -242,11 +242,15 @@ def figures(*, user: User, branch: Org | None = None, today: dt.date | None = No
 # --- the obligation engine's inputs ----------------------------------------------------
 
 
-def rule_versions(community_ids: Iterable[int]) -> dict[int, list[engine.RuleVersion]]:
-    """The rule versions in force for each community, in one query: a community's own
-    versions of a rule replace the shared default from their first `valid_from` on."""
+def rule_versions(
+    community_ids: Iterable[int], *, rows: list[Rule] | None = None
+) -> dict[int, list[engine.RuleVersion]]:
+    """The rule versions in force for each community, in one query (none when given
+    `rows`, a superset of the rules): a community's own versions of a rule replace the
+    shared default from their first `valid_from` on."""
     ids = sorted(set(community_ids))
-    rows = list(Rule.objects.filter(Q(community__isnull=True) | Q(community_id__in=ids)))
+    if rows is None:
+        rows = list(Rule.objects.filter(Q(community__isnull=True) | Q(community_id__in=ids)))
     shared = [r for r in rows if r.community_id is None]
     out: dict[int, list[engine.RuleVersion]] = {}
     for cid in ids:
@@ -331,19 +335,40 @@ class World:
 
 
 def load_world(
-    *, members: QuerySet[Member], branches: QuerySet[Org], lo: dt.date, hi: dt.date
+    *,
+    members: QuerySet[Member],
+    branches: QuerySet[Org],
+    lo: dt.date,
+    hi: dt.date,
+    instances: bool = True,
 ) -> World:
     """Members, their periods, transfers, admissions and contacts, the branches and their
-    themed days, and the rules: eight queries."""
-    member_rows = {m.pk: m for m in members.select_related(None).order_by()}
+    themed days, and the rules: eight queries.
+
+    Only what a rule can use is read: members some rule may hold (by the attributes
+    rules ask for: in-service members under no rule are left out), contacts of the kinds
+    rules count, from as far back as the earliest window due in [lo, hi] starts. With
+    `instances=False` members are read as values (a district's compliance reads tens of
+    thousands; `World.members` is then empty)."""
+    all_rules = list(Rule.objects.all())
+    members = members.filter(_held_by_some_rule(all_rules))
+    member_rows: dict[int, Member] = {}
+    fields = ("pk", "community_id", "branch_id", "joined_on", "left_on")
+    fields += tuple(sorted(engine.ATTRIBUTES))
+    if instances:
+        member_rows = {m.pk: m for m in members.select_related(None).order_by()}
+        values = [tuple(getattr(m, f) for f in fields) for m in member_rows.values()]
+    else:
+        values = list(members.order_by().values_list(*fields))
     # The members' own rows are selected by the same query as a subquery, not by a list
     # of thousands of ids (a district holds tens of thousands of members).
     ids = members.order_by().values("pk")
     branch_rows = list(branches.filter(kind=OrgKind.BRANCH).select_related(None).order_by())
-    community_ids = {m.community_id for m in member_rows.values()}
+    community_ids = {v[1] for v in values}
     community_ids |= {b.community_id for b in branch_rows}
     orgs = {o.pk: o for o in Org.objects.filter(community_id__in=sorted(community_ids))}
-    since = lo - dt.timedelta(days=400)  # late windows and yearly counts reach back
+    since = _reach_back(all_rules, lo)
+    kinds = sorted({r.contact_kind for r in all_rules if r.subject == "member"})
     periods: dict[int, dict[str, list[engine.Interval]]] = defaultdict(lambda: defaultdict(list))
     for mid, kind, start, end in MemberPeriod.objects.filter(member_id__in=ids).values_list(
         "member_id", "kind", "start", "end"
@@ -365,35 +390,38 @@ def load_world(
         triggers[mid][kind].append(on)
     contacts: dict[tuple[int, str], list[dt.date]] = defaultdict(list)
     for mid, kind, on in (
-        Contact.objects.filter(member_id__in=ids, contacted_on__gte=since, contacted_on__lte=hi)
+        Contact.objects.filter(
+            member_id__in=ids, kind__in=kinds, contacted_on__gte=since, contacted_on__lte=hi
+        )
         .order_by("contacted_on")
         .values_list("member_id", "kind", "contacted_on")
     ):
         contacts[(mid, kind)].append(on)
 
     subjects: list[engine.Subject] = []
-    for m in member_rows.values():
-        last_day = m.left_on - dt.timedelta(days=1) if m.left_on else None
-        eligible = engine.subtract(
-            [(m.joined_on, last_day)], periods[m.pk].get(PeriodKind.LOST, [])
+    no_periods: dict[str, list[engine.Interval]] = {}
+    for pk, community_id, branch_id, joined_on, left_on, *flags in values:
+        last_day = left_on - dt.timedelta(days=1) if left_on else None
+        own = periods.get(pk, no_periods)
+        lost = own.get(PeriodKind.LOST)
+        eligible = (
+            engine.subtract([(joined_on, last_day)], lost) if lost else [(joined_on, last_day)]
         )
-        history = transfers.get(m.pk, [])
-        branches_seq = [(m.joined_on, history[0][1] if history else m.branch_id)]
-        branches_seq += [(on, to_b) for on, _f, to_b in history]
+        history = transfers.get(pk)
+        if history:
+            branches_seq = [(joined_on, history[0][1])]
+            branches_seq += [(on, to_b) for on, _f, to_b in history]
+        else:
+            branches_seq = [(joined_on, branch_id)]
         subjects.append(
             engine.Subject(
                 kind="member",
-                id=m.pk,
-                community_id=m.community_id,
+                id=pk,
+                community_id=community_id,
                 eligible=eligible,
-                periods={k: v for k, v in periods[m.pk].items() if k != PeriodKind.LOST},
-                attributes={
-                    "in_service": m.in_service,
-                    "retired": m.retired,
-                    "restructured": m.restructured,
-                    "membership": m.membership,
-                },
-                triggers=dict(triggers.get(m.pk, {})),
+                periods={k: v for k, v in own.items() if k != PeriodKind.LOST},
+                attributes=dict(zip(sorted(engine.ATTRIBUTES), flags, strict=True)),
+                triggers=dict(triggers.get(pk, {})),
                 branches=branches_seq,
             )
         )
@@ -419,10 +447,38 @@ def load_world(
     return World(
         subjects=subjects,
         contacts=dict(contacts),
-        rules=rule_versions(communities),
+        rules=rule_versions(communities, rows=all_rules),
         members=member_rows,
         orgs=orgs,
     )
+
+
+def _held_by_some_rule(rules: list[Rule]) -> Q:
+    """Members whom at least one of `rules` may hold, by the attributes rules ask for
+    (periods such as "mobile" are left to the engine). Any superset of the rules in
+    force is safe: it only lets more members through."""
+    wanted = Q(pk__in=[])
+    for r in rules:
+        if r.subject != "member":
+            continue
+        asked = {k: v for k, v in (r.who or {}).items() if k in engine.ATTRIBUTES}
+        if not asked:
+            return Q()
+        wanted |= Q(**asked)
+    return wanted
+
+
+def _reach_back(rules: list[Rule], lo: dt.date) -> dt.date:
+    """The first day a contact or an admission can count for an instance due on or
+    after `lo`: a window of N months starts N months before its due date, a count per
+    year counts from January, a visit within N days follows its trigger by N days."""
+    since = dt.date(lo.year, 1, 1)
+    for r in rules:
+        if r.cadence == "every_n_months":
+            since = min(since, engine.add_months(lo, -max(r.count, 1)))
+        elif r.cadence == "within_days":
+            since = min(since, lo - dt.timedelta(days=max(r.count, 0) + 1))
+    return since - dt.timedelta(days=1)
 
 
 def compute(world: World, *, lo: dt.date, hi: dt.date, today: dt.date) -> list[engine.Instance]:
@@ -546,19 +602,21 @@ def compliance(
     if node is not None:
         members = _under(members, node, "branch__node")
         branches = _under(branches, node, "node")
-    world = load_world(members=members, branches=branches, lo=start, hi=end)
+    world = load_world(members=members, branches=branches, lo=start, hi=end, instances=False)
     items = compute(world, lo=start, hi=end, today=today)
     per_community = node is None or node.kind in (NodeKind.DISTRICT, NodeKind.STREET)
 
     def key(i: engine.Instance) -> int | None:
         return i.subject.community_id if per_community else i.branch_id
 
-    groups = engine.tally(items, key)
+    # One pass over the instances (a district has around a hundred thousand).
+    groups: dict[Any, engine.Tally] = {}
     by_rule: dict[Any, dict[str, engine.Tally]] = defaultdict(dict)
-    for i in items:
-        by_rule[key(i)].setdefault(i.rule.code, engine.Tally()).add(i.status)
     total = engine.Tally()
     for i in items:
+        group = key(i)
+        groups.setdefault(group, engine.Tally()).add(i.status)
+        by_rule[group].setdefault(i.rule.code, engine.Tally()).add(i.status)
         total.add(i.status)
     rows: list[ComplianceRow] = []
     if per_community:
