@@ -12,8 +12,12 @@ On a generated dataset (banyan.demo.builder) each scenario is measured twice ove
   concurrency, in the same run.
 
 The scenarios act as the demo logins of the first community: `manager1-1` (an L2 grid
-manager) for the grid's pages and the API household list, `secretary` (the community's
-administrator) for search, the tree, the community-wide API list and a person.
+manager) for the grid's pages, the API household list, "my work", a case and a case's
+transition; `secretary` (the community's administrator) for search, the tree, the
+community-wide API list, a person, the overdue list and the year's party compliance;
+`branch1` (a branch secretary) for the obligations due; `district` (the organisation
+department) for the district's compliance. Open311 is asked anonymously, as a client of
+the GeoReport API would.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -39,12 +43,16 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from banyan.accounts.models import Post
 from banyan.accounts.roles import Role
 from banyan.accounts.tokens import token_issue
+from banyan.casework.models import Case, Kind, Visit
+from banyan.casework.workflow import State
 from banyan.common import crypto
 from banyan.demo.builder import PASSWORD
+from banyan.party.models import Contact, Member
 from banyan.places.models import Building, Compound, Node, NodeKind
 from banyan.registry.models import Household, HouseholdStatus, Person, PersonCategory, PersonStatus
 from banyan.timeline.models import Event, EventLink
@@ -55,6 +63,9 @@ Say = Callable[[str], None]
 
 MANAGER = "manager1-1"
 SECRETARY = "secretary"
+BRANCH = "branch1"
+DISTRICT = "district"
+USERS = (MANAGER, SECRETARY, BRANCH, DISTRICT)
 PER_PAGE = 50  # registry.views.HOUSEHOLDS_PER_PAGE
 
 
@@ -80,6 +91,11 @@ class Scenario:
     expect: int = 200
     repeat: int | None = None
     explain: str = ""  # a column whose lookup in registry_person should use an index
+    # A form posted as a browser posts it (CSRF token from `form_page`, the redirect
+    # followed untimed): the (path, urlencoded fields) of `steps` in turn, so that a move
+    # and its inverse alternate and the data ends as it began.
+    steps: tuple[tuple[str, str], ...] = ()
+    form_page: str = ""
 
 
 @dataclass
@@ -93,6 +109,9 @@ class Fixtures:
     id_number: str
     phone: str
     grid_households: int
+    district: Node
+    case: Case  # the open case of the grid with the longest history
+    moving: Case  # a case of the grid that may be suspended and resumed
 
     @property
     def last_page(self) -> int:
@@ -131,6 +150,7 @@ def pick() -> Fixtures:
     )
     if person is None:
         raise RuntimeError(f"no person with an ID number and a phone in {grid}")
+    case, moving = _cases(grid)
     return Fixtures(
         community=community,
         grid=grid,
@@ -139,13 +159,64 @@ def pick() -> Fixtures:
         id_number=crypto.decrypt(person.id_number_encrypted),
         phone=person.phone,
         grid_households=active.count(),
+        district=Node.objects.get(kind=NodeKind.DISTRICT),
+        case=case,
+        moving=moving,
     )
+
+
+# Where suspend and resume take a case and back, each a legal move (casework.workflow).
+MOVABLE = (State.ASSIGNED, State.IN_PROGRESS, State.SUSPENDED)
+
+
+def _cases(grid: Node) -> tuple[Case, Case]:
+    """The grid's case with the longest history (the case page), and the first case by
+    number, not that one and not a dispute, that is being worked on (the transition)."""
+    in_grid = Case.objects.filter(grid=grid)
+    longest = (
+        Event.objects.filter(subject_type="case", subject_id__in=in_grid.values("pk"))
+        .values("subject_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "subject_id")
+        .first()
+    )
+    if longest is None:
+        raise RuntimeError(f"no case in {grid}: is the casework layer built?")
+    case = Case.objects.get(pk=longest["subject_id"])
+    moving = (
+        in_grid.filter(state__in=MOVABLE)
+        .exclude(pk=case.pk)
+        .exclude(kind=Kind.DISPUTE)
+        .order_by("pk")
+        .first()
+    )
+    if moving is None:
+        raise RuntimeError(f"no second case being worked on in {grid}")
+    return case, moving
+
+
+def transition(case: Case) -> tuple[tuple[str, str], ...]:
+    """Suspend and resume, starting with the one the case's state allows."""
+    base = f"/cases/{case.pk}/moves"
+    suspend = (f"{base}/suspend/", urlencode({"reason": "等待配件（基准测试）"}))
+    resume = (f"{base}/resume/", "")
+    return (resume, suspend) if case.state == State.SUSPENDED else (suspend, resume)
+
+
+def transitions_recorded(case: Case) -> int:
+    """Suspensions and resumptions of `case` on its timeline: each POST that worked
+    wrote one (a 302 alone could be someone-acted-first sending the user back)."""
+    return Event.objects.filter(
+        subject_type="case", subject_id=case.pk, verb__in=("case_suspended", "case_resumed")
+    ).count()
 
 
 def scenarios(fx: Fixtures, opts: Options) -> list[Scenario]:
     """Every scenario of the issue, in the order of the table. Extend in later issues
     (and add the name to results.SCENARIOS)."""
     grid_list = f"/registry/households/?node={fx.grid.pk}"
+    steps = transition(fx.moving)
+    year = timezone.localdate().year
     return [
         Scenario("household_list_l2_page1", grid_list, MANAGER, "session"),
         Scenario("household_list_l2_deep", f"{grid_list}&page={fx.last_page}", MANAGER, "session"),
@@ -169,6 +240,42 @@ def scenarios(fx: Fixtures, opts: Options) -> list[Scenario]:
         Scenario("api_person_detail", f"/api/v1/persons/{fx.person.pk}", SECRETARY, "token"),
         Scenario(
             "login", "/accounts/login/", MANAGER, "login", expect=302, repeat=opts.login_repeat
+        ),
+        # Casework (issue 4).
+        Scenario("casework_my_work", "/cases/mine/", MANAGER, "session"),
+        Scenario("casework_overdue_community", "/cases/?open=on&overdue=on", SECRETARY, "session"),
+        Scenario("casework_case_detail", f"/cases/{fx.case.pk}/", MANAGER, "session"),
+        Scenario(
+            "casework_case_transition",
+            steps[0][0],
+            MANAGER,
+            "session",
+            expect=302,
+            steps=steps,
+            form_page=f"/cases/{fx.moving.pk}/",
+        ),
+        Scenario(
+            "open311_requests",
+            f"/open311/v2/requests.json?jurisdiction_id={fx.community.pk}",
+            None,
+            "none",
+        ),
+        # Party (issue 5).
+        Scenario("party_obligations_branch", "/party/obligations/", BRANCH, "session"),
+        Scenario(
+            "party_obligations_branch_api", "/api/v1/party/obligations?limit=50", BRANCH, "token"
+        ),
+        Scenario(
+            "party_compliance_community",
+            f"/party/compliance/?node={fx.community.pk}&period=year&year={year}",
+            SECRETARY,
+            "session",
+        ),
+        Scenario(
+            "party_compliance_district",
+            f"/party/compliance/?period=year&year={year}",
+            DISTRICT,
+            "session",
         ),
     ]
 
@@ -196,8 +303,7 @@ class Counted:
 def count_queries(items: list[Scenario], runs: int = 5) -> dict[str, Counted]:
     """Each scenario once to warm caches, then `runs` times under CaptureQueriesContext:
     the query count, and where the time goes in-process (database or Python)."""
-    names = [MANAGER, SECRETARY]
-    users = {u.username: u for u in get_user_model().objects.filter(username__in=names)}
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=USERS)}
     out: dict[str, Counted] = {}
     for sc in items:
         client = Client(HTTP_HOST="127.0.0.1")
@@ -207,7 +313,11 @@ def count_queries(items: list[Scenario], runs: int = 5) -> dict[str, Counted]:
         elif sc.auth == "token":
             extra["HTTP_AUTHORIZATION"] = f"Bearer {token_issue(user=users[sc.user or ''])}"
 
-        def once(sc: Scenario = sc, client: Client = client, extra: dict = extra) -> tuple:
+        turn = [0]  # the next of a scenario's steps
+
+        def once(
+            sc: Scenario = sc, client: Client = client, extra: dict = extra, turn: list = turn
+        ) -> tuple:
             timer = _SqlTimer()
             with CaptureQueriesContext(connection) as ctx, connection.execute_wrapper(timer):
                 start = time.perf_counter()
@@ -215,6 +325,10 @@ def count_queries(items: list[Scenario], runs: int = 5) -> dict[str, Counted]:
                     form = {"username": sc.user, "password": PASSWORD}
                     # A visitor not signed in yet, each time.
                     response = Client(HTTP_HOST="127.0.0.1").post(sc.path, form)
+                elif sc.steps:
+                    path, body = sc.steps[turn[0] % len(sc.steps)]
+                    turn[0] += 1
+                    response = client.post(path, dict(parse_qsl(body)), **extra)
                 else:
                     response = client.get(sc.path, **extra)
                 seconds = time.perf_counter() - start
@@ -222,7 +336,9 @@ def count_queries(items: list[Scenario], runs: int = 5) -> dict[str, Counted]:
 
         once()
         samples = [once() for _ in range(max(1, runs))]
-        response, queries, _seconds, _sql = samples[-1]
+        while turn[0] % max(1, len(sc.steps)):
+            once()  # back to where the steps began
+        response, queries, _seconds, _sql = max(samples, key=lambda s: len(s[1]))
         if response.status_code != sc.expect:
             raise RuntimeError(f"{sc.name}: {sc.path} answered {response.status_code} in-process")
         out[sc.name] = Counted(
@@ -381,6 +497,10 @@ def row_counts() -> dict[str, int]:
         "person_categories": PersonCategory.objects.count(),
         "events": Event.objects.count(),
         "event_links": EventLink.objects.count(),
+        "cases": Case.objects.count(),
+        "visits": Visit.objects.count(),
+        "party_members": Member.objects.filter(in_service=False).count(),
+        "party_contacts": Contact.objects.count(),
     }
 
 
@@ -419,6 +539,7 @@ def run(
     load_before = results.load_average()
     say(f"measuring {len(items)} scenarios, {rows['communities']} communities")
     log = Path(settings.VAR_DIR) / "bench-server.log"
+    moves_before = transitions_recorded(fx.moving)
     if server_url is None:
         server = f"gunicorn {gunicorn.__version__}, {opts.server_workers} sync workers"
         with app_server(opts.server_workers, log) as url:
@@ -427,6 +548,10 @@ def run(
     else:
         server = f"an external server at {server_url}"
         measured = run_load(server_url, items, opts)
+    posted = sum(m.get("posted", 0) for m in measured["scenarios"].values())
+    moves = transitions_recorded(fx.moving) - moves_before
+    if moves != posted:
+        raise RuntimeError(f"{posted} transitions posted over HTTP, but {moves} recorded")
     # In-process after the HTTP run: its sign-ins update the same users' rows, and a
     # caller holding a transaction open (a test) must not make the server wait on them.
     counted = count_queries(items, runs=1 if opts.repeat < 10 else 5)
@@ -478,8 +603,13 @@ def run(
             }
             or "none",
             "as": f"{MANAGER} (grid pages and API list, {fx.grid_households} households in "
-            f"the grid, deep page = page {fx.last_page}), {SECRETARY} (search, tree, "
-            "community-wide API list, API person)",
+            f"the grid, deep page = page {fx.last_page}; my work, case #{fx.case.pk}, "
+            f"suspend and resume of case #{fx.moving.pk}), {SECRETARY} (search, tree, "
+            "community-wide API list, API person, overdue cases, community compliance), "
+            f"{BRANCH} (obligations, page and API), {DISTRICT} (district compliance), "
+            "anonymous (Open311)",
+            "transitions": f"{posted} posted over HTTP, each followed by its redirect "
+            f"(untimed) as a browser does; {moves} recorded on the case's timeline",
             "query counts flat over pages": counted["household_list_l2_page1"].queries
             == counted["household_list_l2_deep"].queries,
             "load average (1 min) before / after": f"{load_before} / {results.load_average()}",

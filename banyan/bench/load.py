@@ -8,7 +8,10 @@ every connection, so there each request also pays for a TCP connect on loopback)
 
 Latency: each scenario is requested `warmup` times, then `repeat` times one after
 another (concurrency 1), and the time from sending the request to reading the last
-byte of the body is kept. Throughput: `concurrency` threads, each with its own
+byte of the body is kept. A scenario with `steps` posts a form as a browser does: the
+CSRF token from its page, each step in turn (a move and its inverse), the redirect that
+answers it followed untimed; only the POST is timed, and the steps are taken an even
+number of times so the data ends as it began. Throughput: `concurrency` threads, each with its own
 connection and credentials, request one target for `seconds` after one second of
 warm-up; requests/s counts only 2xx answers.
 """
@@ -23,7 +26,7 @@ import sys
 import threading
 import time
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 LOGIN_PATH = "/accounts/login/"
 TOKEN_PATH = "/api/v1/auth/token"  # noqa: S105 - a URL path, not a secret
@@ -41,6 +44,7 @@ class Http:
         self.conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
         self.cookies: dict[str, str] = {}
         self.headers: dict[str, str] = {}
+        self.last_location = ""
 
     def request(
         self, method: str, path: str, body: bytes | None = None, headers: dict | None = None
@@ -60,6 +64,7 @@ class Http:
                 self.conn.close()
                 if attempt == 2:
                     raise
+        self.last_location = response.headers.get("Location", "")
         for cookie in response.headers.get_all("Set-Cookie") or []:
             name, _eq, rest = cookie.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
@@ -110,12 +115,18 @@ _CREDENTIALS: dict[tuple[str, str], tuple[dict[str, str], dict[str, str]]] = {}
 _LOCK = threading.Lock()
 
 
-def client_for(plan: dict, scenario: dict) -> Http:
+def client_for(plan: dict, scenario: dict, *, own_session: bool = False) -> Http:
     """A connection holding the scenario's credentials (a session or a bearer token).
-    Each user signs in once per run; later clients reuse the cookies or the token."""
+    Each user signs in once per run; later clients reuse the cookies or the token. With
+    `own_session` the client signs in for itself (a form's messages stay in its session)."""
     http = Http(plan["base"])
     auth, user = scenario["auth"], scenario.get("user")
     if auth not in ("session", "token"):
+        return http
+    if own_session and auth == "session":
+        status = sign_in(http, str(user), plan["password"])
+        if status != 302:
+            raise RuntimeError(f"{user} could not sign in ({status})")
         return http
     with _LOCK:
         key = (auth, user)
@@ -144,8 +155,53 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
-def one(http: Http, plan: dict, scenario: dict) -> tuple[float, int, int]:
+class Steps:
+    """A form posted in turn to each of a scenario's steps, as a signed-in browser posts
+    it: with the CSRF token of the page it was on, then following the redirect."""
+
+    def __init__(self, http: Http, scenario: dict) -> None:
+        self.http = http
+        self.steps = scenario["steps"]
+        self.page = scenario["form_page"]
+        self.posted = 0
+        self.token = self._token(self.page)
+
+    def _token(self, path: str) -> str:
+        status, page = self.http.request("GET", path)
+        found = _CSRF.search(page)
+        if status != 200 or found is None:
+            raise RuntimeError(f"{path} answered {status} without a CSRF token")
+        return found.group(1).decode()
+
+    def post(self) -> tuple[float, int, int]:
+        path, fields = self.steps[self.posted % len(self.steps)]
+        form = urlencode([("csrfmiddlewaretoken", self.token), *parse_qsl(fields)]).encode()
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": self.http.base + self.page,
+        }
+        start = time.perf_counter()
+        status, body = self.http.request("POST", path, body=form, headers=headers)
+        elapsed = time.perf_counter() - start
+        self.posted += 1
+        location = self.http.last_location
+        if status == 302 and location:
+            # Untimed, as the browser shows the page the move sends it to.
+            self.token = self._token(urlsplit(location).path)
+        return elapsed, status, len(body)
+
+    def finish(self) -> None:
+        """Back to the state the steps began from."""
+        while self.posted % len(self.steps):
+            self.post()
+
+
+def one(
+    http: Http, plan: dict, scenario: dict, steps: Steps | None = None
+) -> tuple[float, int, int]:
     """Request the scenario once: (seconds, status, body bytes)."""
+    if steps is not None:
+        return steps.post()
     if scenario["auth"] == "login":
         # A fresh visitor each time: the form is fetched untimed, the sign-in is timed.
         http = Http(plan["base"])
@@ -174,28 +230,33 @@ def one(http: Http, plan: dict, scenario: dict) -> tuple[float, int, int]:
 
 
 def latency(plan: dict, scenario: dict) -> dict[str, Any]:
-    http = client_for(plan, scenario)
+    http = client_for(plan, scenario, own_session=bool(scenario.get("steps")))
+    steps = Steps(http, scenario) if scenario.get("steps") else None
     expect = scenario.get("expect", 200)
     repeat = scenario.get("repeat") or plan["repeat"]
     for _ in range(plan["warmup"]):
-        _t, status, _n = one(http, plan, scenario)
+        _t, status, _n = one(http, plan, scenario, steps)
         if status != expect:
             raise RuntimeError(f"{scenario['name']}: {scenario['path']} answered {status}")
     times, sizes = [], []
     for _ in range(repeat):
-        seconds, status, size = one(http, plan, scenario)
+        seconds, status, size = one(http, plan, scenario, steps)
         if status != expect:
             raise RuntimeError(f"{scenario['name']}: {scenario['path']} answered {status}")
         times.append(seconds * 1000)
         sizes.append(size)
-    http.close()
-    return {
+    out = {
         "p50_ms": round(percentile(times, 0.50), 2),
         "p95_ms": round(percentile(times, 0.95), 2),
         "mean_ms": round(sum(times) / len(times), 2),
         "bytes": max(sizes),
         "samples": len(times),
     }
+    if steps is not None:
+        steps.finish()
+        out["posted"] = steps.posted
+    http.close()
+    return out
 
 
 def throughput(plan: dict, target: dict, seconds: float, concurrency: int) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""The harness end to end at tiny scale: one generated community, every scenario
-requested over HTTP by the separate load process, query counts taken in-process.
+"""The harness end to end at tiny scale: one generated community with its casework and
+party layers, every scenario requested over HTTP by the separate load process (the case
+transition posted through its form), query counts taken in-process.
 
 The server here is a thread of the test process serving banyan.bench.wsgi (the test
 database is not one gunicorn could open); the data is committed once for the module
@@ -18,8 +19,9 @@ import json
 import pytest
 from django.db import connections
 from django.test.testcases import LiveServerThread
+from django.utils import timezone
 
-from banyan.bench import harness, results
+from banyan.bench import harness, layers, results
 from banyan.bench.wsgi import BenchHandler
 from banyan.demo.builder import build, reset
 
@@ -40,8 +42,13 @@ def district(django_db_setup, django_db_blocker):
         ), conn.settings_dict["NAME"]
         reset()
         build(seed=2019, communities=1, today=dt.date(2026, 6, 1))
+        added = layers.add_missing(
+            seed=2019, built=timezone.now(), say=lambda _line: None, volume=layers.SMOKE
+        )
+        assert set(added) == set(layers.LAYERS)
     yield
     with django_db_blocker.unblock():
+        layers.remove()
         reset()
 
 
@@ -90,3 +97,25 @@ def test_a_smoke_run_writes_every_scenario_with_its_query_count(server, tmp_path
     assert "household_list_l2_deep" in table and "query counts flat over pages: True" in table
     assert "plan of the person query behind person_lookup_id_number" in table
     assert any(line.startswith("household_detail") for line in lines)
+    # Issues 4 and 5: every casework and party scenario answered with its query count.
+    for name in (
+        "casework_my_work",
+        "casework_case_transition",
+        "open311_requests",
+        "party_obligations_branch_api",
+        "party_compliance_district",
+    ):
+        assert written["scenarios"][name]["queries"] > 0, name
+    assert written["rows"]["cases"] > 0 and written["rows"]["party_contacts"] > 0
+    # Each transition posted was recorded, and the steps were taken an even number of
+    # times: the case is where it began.
+    assert "transitions:" in table
+
+
+@pytest.mark.django_db
+def test_a_layer_already_present_is_not_added_again(district):
+    assert layers.missing("casework") == [] and layers.missing("party") == []
+    again = layers.add_missing(
+        seed=2019, built=timezone.now(), say=lambda _line: None, volume=layers.SMOKE
+    )
+    assert again == {}
