@@ -10,8 +10,9 @@ import zoneinfo
 import time_machine
 
 from banyan.party import selectors, services
-from banyan.party.models import Rule
+from banyan.party.models import Contact, MemberEvent, Rule
 from banyan.party.obligations import OPEN, OVERDUE
+from banyan.party.tests.conftest import make_member
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -96,3 +97,50 @@ def test_a_themed_day_meets_the_month_only_for_its_own_branch(party):
         )
     themed = {r.org.name: r.by_rule["themed_day"] for r in rows}
     assert themed["第一党支部"].on_time == 1 and themed["第二党支部"].overdue == 1
+
+
+def test_compliance_reads_only_what_rules_use_yet_misses_nothing(party):
+    # No default rule holds in-service members (the district's compliance leaves them
+    # out), but a rule of this community for them still finds them, and a message
+    # counts for it while it counts for nothing else.
+    Rule.objects.create(
+        community=party.community,
+        code="greeting",
+        name="新春问候",
+        subject="member",
+        who={"in_service": True},
+        contact_kind="message",
+        cadence="times_per_year",
+        count=1,
+        responsible_role="branch_secretary",
+        responsible_at="branch",
+        valid_from=dt.date(2023, 1, 1),
+    )
+    helper = make_member(party.b1, "赵志愿", in_service=True)
+    Contact.objects.create(
+        community=party.community, member=helper, kind="message", contacted_on=dt.date(2024, 2, 1)
+    )
+    # Admitted on 30 January, visited on the 31st: due 2 February, so February's figures
+    # reach back into January for both.
+    MemberEvent.objects.create(
+        community=party.community,
+        member=party.zhang,
+        kind="hospital_admission",
+        occurred_on=dt.date(2024, 1, 30),
+    )
+    Contact.objects.create(
+        community=party.community,
+        member=party.zhang,
+        kind="hospital_visit",
+        contacted_on=dt.date(2024, 1, 31),
+    )
+    with time_machine.travel(dt.datetime(2024, 3, 5, 10, 0, tzinfo=SHANGHAI), tick=False):
+        rows, _total, _rules = selectors.compliance(
+            user=party.alice,
+            node=party.community,
+            start=dt.date(2024, 2, 1),
+            end=dt.date(2024, 12, 31),
+        )
+    b1 = next(r for r in rows if r.org == party.b1)
+    assert b1.by_rule["greeting"].on_time == 1
+    assert (b1.by_rule["hospital_visit"].due, b1.by_rule["hospital_visit"].on_time) == (1, 1)
