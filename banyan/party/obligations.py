@@ -136,6 +136,8 @@ class Subject:
     branches: list[tuple[dt.date, int]] = field(default_factory=list)
 
     def branch_on(self, day: dt.date) -> int | None:
+        if len(self.branches) == 1:  # never transferred: most members, every branch
+            return self.branches[0][1]
         current = None
         for since, branch in self.branches:
             if since <= day or current is None:

@@ -353,8 +353,8 @@ def load_world(
     all_rules = list(Rule.objects.all())
     members = members.filter(_held_by_some_rule(all_rules))
     member_rows: dict[int, Member] = {}
-    fields = ("pk", "community_id", "branch_id", "joined_on", "left_on")
-    fields += tuple(sorted(engine.ATTRIBUTES))
+    attributes = tuple(sorted(engine.ATTRIBUTES))
+    fields = ("pk", "community_id", "branch_id", "joined_on", "left_on", *attributes)
     if instances:
         member_rows = {m.pk: m for m in members.select_related(None).order_by()}
         values = [tuple(getattr(m, f) for f in fields) for m in member_rows.values()]
@@ -420,7 +420,7 @@ def load_world(
                 community_id=community_id,
                 eligible=eligible,
                 periods={k: v for k, v in own.items() if k != PeriodKind.LOST},
-                attributes=dict(zip(sorted(engine.ATTRIBUTES), flags, strict=True)),
+                attributes=dict(zip(attributes, flags, strict=True)),
                 triggers=dict(triggers.get(pk, {})),
                 branches=branches_seq,
             )
