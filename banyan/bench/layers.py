@@ -6,7 +6,9 @@ contacts, themed days) are layers written on top of it by the demo's own builder
 (`banyan.casework.demo`, `banyan.party.demo`), at the benchmark's volume. A layer is
 added to a dataset that lacks it, so a district generated before the layer existed gets
 it without being generated again; each community is one transaction, and a community
-already holding the layer (an interrupted run) is skipped. What each layer wrote and how
+already holding the layer (an interrupted run) is skipped. A community's rows are drawn
+from the seed and its place in the district (not its key, which a parallel build of the
+base does not fix), as of the day the base was generated. What each layer wrote and how
 long it took is kept on `bench.Dataset.layers`.
 
 Rows go through the same sink as the base (COPY on PostgreSQL, executemany on SQLite):
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import random
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -101,12 +104,12 @@ def _holder(layer: str) -> type[models.Model]:
 
 
 def missing(layer: str) -> list[int]:
-    """The communities without the layer, in the order they were generated."""
+    """The communities without the layer, in the district's order."""
     holds = _holder(layer)._default_manager.filter(community=OuterRef("pk"))
     return list(
         Node.objects.filter(kind=NodeKind.COMMUNITY)
         .exclude(Exists(holds))
-        .order_by("id")
+        .order_by("code", "id")
         .values_list("pk", flat=True)
     )
 
@@ -221,6 +224,8 @@ def _add(layer: str, plan: Plan, pk: int, index: int, sink: Sink) -> tuple[str, 
                 now=plan.now,
                 cases_per_year=v.cases_per_year,
                 visit_years=v.visit_years,
+                rng=random.Random(f"banyan-bench:casework:{plan.seed}:{index}"),
+                grid_order=("code", "id"),
                 save=save,
             )
         else:
@@ -231,6 +236,7 @@ def _add(layer: str, plan: Plan, pk: int, index: int, sink: Sink) -> tuple[str, 
                 photos=False,
                 years=v.party_years,
                 greetings=v.greetings,
+                rng=random.Random(f"banyan-bench:party:{plan.seed}:{index}"),
                 save=save,
             )
         sink.verify()
@@ -325,14 +331,18 @@ def add_missing(
     """Write each layer in the communities lacking it, as of `built` (when the base was
     generated: the same dataset gets the same life whenever a layer is added); return
     per layer written its rows per table, time, communities and processes."""
+    # A community's place in the district is its code (the street's and its number in
+    # it); its key depends on which process of a parallel build wrote it first.
     communities = list(
-        Node.objects.filter(kind=NodeKind.COMMUNITY).order_by("id").values_list("pk", flat=True)
+        Node.objects.filter(kind=NodeKind.COMMUNITY)
+        .order_by("code", "id")
+        .values_list("pk", flat=True)
     )
     index_of = {pk: i for i, pk in enumerate(communities)}
-    local = timezone.localtime(built)
-    plan = Plan(
-        seed=seed, today=local.date(), now=local, volume=volume, password=make_password(PASSWORD)
-    )
+    today = timezone.localdate(built)
+    # The history ends on the evening of that day, not at the minute it was generated.
+    now = dt.datetime.combine(today, dt.time(23, 0), tzinfo=timezone.get_current_timezone())
+    plan = Plan(seed=seed, today=today, now=now, volume=volume, password=make_password(PASSWORD))
     out: dict[str, dict[str, Any]] = {}
     for layer in LAYERS:
         todo = missing(layer)

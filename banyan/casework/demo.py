@@ -156,24 +156,31 @@ def build_casework(
     cases_per_year: int = 900,
     visit_years: float = 1,
     now: dt.datetime | None = None,
+    rng: random.Random | None = None,
+    grid_order: tuple[str, ...] = ("path",),
     save: Save = bulk_create,
 ) -> dict[str, int]:
     """Write a year of cases, visits and meetings for `community`; return row counts.
 
     For the benchmark's volume: `cases_per_year`, `visit_years` (each household's visits
     go back that many years, with as many times the visits), `now` (the moment the history ends,
-    for a run that must be the same another day) and `save` (how rows are written)."""
+    for a run that must be the same another day), `rng` (drawn from the community's
+    place in the district rather than its key, which parallel builds do not fix),
+    `grid_order` (the grids in an order that does not depend on keys either) and `save`
+    (how rows are written)."""
     say = progress or (lambda _msg: None)
     ctx = _Ctx(
         community=community,
         today=today or timezone.localdate(),
-        rng=random.Random(seed * 7919 + community.pk),
+        rng=rng or random.Random(seed * 7919 + community.pk),
         tz=timezone.get_current_timezone(),
         save=save,
         now=now or timezone.now(),
     )
     staff = _staff(community)
-    grids = list(Node.objects.filter(community=community, kind=NodeKind.GRID_L2).order_by("path"))
+    grids = list(
+        Node.objects.filter(community=community, kind=NodeKind.GRID_L2).order_by(*grid_order)
+    )
     households = list(
         Household.objects.filter(community=community, status="active")
         .select_related("building")
