@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from banyan.casework.models import Case, CaseCategory, Open311Key
 from banyan.casework.selectors import categories_for
@@ -94,7 +94,19 @@ def _public_cases(community: Node | None) -> QuerySet[Case]:
     qs = Case.objects.filter(category__public=True)
     if community is not None:
         qs = qs.filter(community=community)
-    return qs.select_related("category", "building__compound", "grid", "community")
+    # A list holds at most 1,000 requests of one community but a few categories and
+    # grids: those are read once each and shared by the rows (prefetch), not joined and
+    # made again for every row, and no outline (GeoJSON) is read at all.
+    outline_free = Node.objects.defer("geometry")
+    return (
+        qs.select_related("building__compound")
+        .defer("building__compound__geometry")
+        .prefetch_related(
+            "category",
+            Prefetch("grid", queryset=outline_free),
+            Prefetch("community", queryset=outline_free),
+        )
+    )
 
 
 def request_list(
