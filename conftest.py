@@ -10,6 +10,14 @@ import pytest
 from banyan.accounts.tests.factories import make_world
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Kept results (the cache) never outlive a test: rolled-back rows reuse ids."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def world(db: None) -> SimpleNamespace:
     return make_world()

@@ -61,6 +61,20 @@ class Org(models.Model):
         return self.name
 
 
+class PartyDataVersion(models.Model):
+    """The last party event of a community. Every party change writes one event through
+    `party.services._base.event`, which moves this on; compliance tallies kept for a
+    community are keyed by it, so a change makes them stale at once."""
+
+    community = models.OneToOneField(
+        Node, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    last_event_id = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.community_id}@{self.last_event_id}"
+
+
 class PartySettings(models.Model):
     """What a community decides about its party data."""
 

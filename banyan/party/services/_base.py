@@ -16,7 +16,7 @@ from banyan.places.models import Node
 from banyan.timeline.models import Event
 from banyan.timeline.services import record
 
-from ..models import Org
+from ..models import Org, PartyDataVersion
 
 User = AbstractBaseUser | AnonymousUser
 SEEING = frozenset({Cap.VIEW_PARTY})
@@ -63,7 +63,7 @@ def event(
     which grid workers read (SECURITY.md 5). The subject keeps them findable."""
     if isinstance(community, int):
         community = Node.objects.get(pk=community)
-    return record(
+    written = record(
         actor=actor,
         community=community,
         verb=verb,
@@ -73,3 +73,11 @@ def event(
         data=data,
         sensitive=True,
     )
+    # Kept compliance tallies of this community are stale from now on (one upsert).
+    PartyDataVersion.objects.bulk_create(
+        [PartyDataVersion(community=community, last_event_id=written.pk)],
+        update_conflicts=True,
+        unique_fields=["community"],
+        update_fields=["last_event_id"],
+    )
+    return written

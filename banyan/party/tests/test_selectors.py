@@ -144,3 +144,68 @@ def test_compliance_reads_only_what_rules_use_yet_misses_nothing(party):
     b1 = next(r for r in rows if r.org == party.b1)
     assert b1.by_rule["greeting"].on_time == 1
     assert (b1.by_rule["hospital_visit"].due, b1.by_rule["hospital_visit"].on_time) == (1, 1)
+
+
+# --- compliance kept per community ----------------------------------------------------
+
+
+def _figures(rows, total):
+    return [(r.label, vars(r.tally), {k: vars(t) for k, t in r.by_rule.items()}) for r in rows], (
+        vars(total)
+    )
+
+
+def _district_viewer(party):
+    from banyan.accounts.roles import Role
+    from banyan.accounts.tests.factories import make_post, make_user
+
+    viewer = make_user("dora")
+    make_post(viewer, Role.DISTRICT_VIEWER, party.district)
+    return viewer
+
+
+def test_kept_district_figures_equal_the_computed_ones_and_follow_every_change(
+    party, monkeypatch, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    viewer = _district_viewer(party)
+    period = {"start": dt.date(2024, 1, 1), "end": dt.date(2024, 12, 31)}
+    with time_machine.travel(dt.datetime(2024, 6, 5, 10, 0, tzinfo=SHANGHAI), tick=False):
+
+        def kept():
+            rows, total, _rules = selectors.compliance(user=viewer, node=None, **period)
+            return _figures(rows, total)
+
+        def computed():
+            with monkeypatch.context() as m:
+                m.setattr(selectors, "_whole_communities", lambda user, cap: None)
+                rows, total, _rules = selectors.compliance(user=viewer, node=None, **period)
+            return _figures(rows, total)
+
+        first = kept()
+        assert first == computed()
+        assert {label for label, _t, _r in first[0]} == {"倒生根社区", "月光社区"}
+        # Kept: a second look reads no member or contact, only what keys the tallies.
+        with CaptureQueriesContext(connection) as ctx, django_assert_max_num_queries(3):
+            assert kept() == first
+        assert not any("party_contact" in q["sql"] for q in ctx.captured_queries)
+        # A contact logged through the service is counted at once.
+        services.contact_log(actor=party.frank, member=party.zhang, kind="home_visit")
+        after = kept()
+        assert after != first and after == computed()
+        # So is a change to a rule (no party event is needed for that).
+        assert Rule.objects.filter(community=None, code="themed_day").update(count=99) == 1
+        changed = kept()
+        assert changed != after and changed == computed()
+
+
+def test_figures_over_less_than_a_community_are_computed_not_kept(party):
+    # The branch secretary holds the figures over one L1 grid: never from the kept tallies.
+    with time_machine.travel(dt.datetime(2024, 6, 5, 10, 0, tzinfo=SHANGHAI), tick=False):
+        assert selectors._whole_communities(party.frank, "party_figures") is None
+        rows, _total, _rules = selectors.compliance(
+            user=party.frank, node=None, start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31)
+        )
+    assert {r.label for r in rows} == {"倒生根社区"}
