@@ -426,20 +426,40 @@ def _delete_other_app_rows(say: Progress) -> None:
     known = set(_WIPE_ORDER) | _KEEP
     wiped = set(_WIPE_ORDER) | {Node}
     others: list[tuple[type, Q]] = []
-    for model in apps.get_models():
-        if not model.__module__.startswith("banyan.") or model in known:
-            continue
-        cond = Q(pk__in=[])
-        for f in model._meta.concrete_fields:
-            if f.is_relation and f.related_model in wiped:
-                cond |= Q(**{f"{f.name}__isnull": False})
-        if cond != Q(pk__in=[]):
-            others.append((model, cond))
+    candidates = [
+        m for m in apps.get_models() if m.__module__.startswith("banyan.") and m not in known
+    ]
+    # Rows pointing at a wiped row go, and then rows pointing at those (a mediation
+    # session at its case, an attendance mark at its member), until nothing is added.
+    while True:
+        added = False
+        for model in candidates:
+            if any(model is m for m, _c in others):
+                continue
+            cond = Q(pk__in=[])
+            for f in model._meta.concrete_fields:
+                if f.is_relation and f.related_model in wiped:
+                    cond |= Q(**{f"{f.name}__isnull": False})
+            if cond != Q(pk__in=[]):
+                others.append((model, cond))
+                added = True
+        if not added:
+            break
+        wiped |= {m for m, _c in others}
     for _round in range(len(others) + 1):
         left = []
         for model, cond in others:
             try:
                 with transaction.atomic():
+                    # A row protecting another of its kind (a duplicate's original, a
+                    # branch's parent) is let go of first.
+                    loops = [
+                        f.name
+                        for f in model._meta.concrete_fields
+                        if f.is_relation and f.related_model is model and f.null
+                    ]
+                    if loops:
+                        model.objects.filter(cond).update(**dict.fromkeys(loops))
                     model.objects.filter(cond).delete()
             except (ProtectedError, DatabaseError):
                 left.append((model, cond))

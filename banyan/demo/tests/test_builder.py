@@ -449,3 +449,21 @@ def test_further_communities_have_the_same_shape_and_other_names():
     assert len(floating) >= 7000
     lat = float(plan.community.lat)
     assert abs(lat - 22.78) < 0.1
+
+
+def test_reset_empties_a_demo_with_a_year_of_casework_and_party_life(community):
+    # `make demo-reset` after `make demo`: cases protect their duplicates, mediation
+    # sessions their cases, branches their sub-branches and members.
+    from banyan.casework.demo import build_casework
+    from banyan.casework.models import Case, MediationSession
+    from banyan.party.demo import build_party
+    from banyan.party.models import Member, Org
+
+    build_casework(community=community, seed=SEED, today=TODAY, cases_per_year=120)
+    build_party(community=community, seed=SEED, today=TODAY, photos=False)
+    assert Case.objects.filter(duplicate_of__isnull=False).exists()
+    assert MediationSession.objects.exists() and Org.objects.filter(parent__isnull=False).exists()
+    reset()
+    for model in (Case, MediationSession, Member, Org, Node, Household, Person):
+        assert not model.objects.exists(), model
+    assert not get_user_model().objects.filter(username__in=DEMO_USERNAMES).exists()
