@@ -100,7 +100,19 @@ def _public_cases(community: Node | None) -> QuerySet[Case]:
     outline_free = Node.objects.defer("geometry")
     return (
         qs.select_related("building__compound")
-        .defer("building__compound__geometry")
+        # Nothing Open311 shows, and the reporter's name and phone never leave the row.
+        .defer(
+            "building__compound__geometry",
+            "reporter_name",
+            "reporter_phone",
+            "on_behalf_of",
+            "address",
+            "title",
+            "feedback",
+            "agreement",
+            "suspended_since",
+            "tracking_code",
+        )
         .prefetch_related(
             "category",
             Prefetch("grid", queryset=outline_free),

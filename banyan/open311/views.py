@@ -215,7 +215,7 @@ def requests(request: HttpRequest, *, format: str) -> HttpResponse:
         end=end,
         statuses=statuses,
     )
-    return render.document(format, "service_requests", [render.request(c) for c in cases])
+    return render.document(format, "service_requests", render.requests(cases))
 
 
 def _create(request: HttpRequest, format: str) -> HttpResponse:
