@@ -122,7 +122,12 @@ class Building(models.Model):
         verbose_name_plural = _("buildings")
 
     def __str__(self) -> str:
-        return f"{self.compound.name} {self.number}"
+        return building_label(self.compound.name, self.number)
+
+
+def building_label(compound_name: str, number: str) -> str:
+    """How a building is named everywhere: its compound, then its number (皮鞋厂小区 3栋)."""
+    return f"{compound_name} {number}"
 
 
 class FacilityKind(models.Model):

@@ -33,7 +33,7 @@ from banyan.common import crypto
 from banyan.common.errors import ValidationFailed
 from banyan.common.idnumber import normalize_id_number
 from banyan.common.phone import normalize_phone
-from banyan.places.models import Building, Node
+from banyan.places.models import Building, Node, building_label
 
 from .models import (
     Category,
@@ -164,19 +164,17 @@ def household_rows(*, user: User, qs: QuerySet[Household]) -> QuerySet[Household
 
 def row_label(row: dict[str, Any]) -> str:
     """The label of a household_rows() row, as Household.label gives it."""
-    building = f"{row['compound_name']} {row['building_number']}" if row["compound_id"] else None
+    building = (
+        building_label(row["compound_name"], row["building_number"]) if row["compound_id"] else None
+    )
     return household_label(
         building=building, unit=row["unit"], room=row["room"], address=row["address"]
     )
 
 
-def household_member_counts(households: list[Household]) -> dict[int, int]:
-    rows = (
-        Person.objects.filter(household__in=households, status=PersonStatus.LIVING_HERE)
-        .values("household_id")
-        .annotate(n=Count("id"))
-    )
-    return {r["household_id"]: r["n"] for r in rows}
+def household_row(*, user: User, household: Household) -> dict[str, Any]:
+    """One household (already loaded through the scope) as a household_rows() row."""
+    return household_rows(user=user, qs=Household.objects.filter(pk=household.pk)).get()
 
 
 def _under(qs: QuerySet[M], node: Node, grid: str = "grid") -> QuerySet[M]:

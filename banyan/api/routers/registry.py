@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from banyan.accounts.roles import Cap
-from banyan.accounts.scope import Scope, get_scope
+from banyan.accounts.scope import get_scope
 from banyan.common.forms import client_ip
 from banyan.places.selectors import (
     get_building_for_user,
@@ -24,7 +24,7 @@ from banyan.places.selectors import (
     get_node_for_user,
 )
 from banyan.registry import selectors, services
-from banyan.registry.models import Household, Person
+from banyan.registry.models import Person
 from banyan.timeline.selectors import household_timeline, person_timeline
 
 from ..auth import actor
@@ -57,28 +57,10 @@ WRITE = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 # --- shaping rows by the caller's capabilities ---------------------------------------
 
 
-def _household_out(household: Household, members: int, caps: frozenset[str]) -> dict[str, Any]:
-    """A household as HouseholdOut (a dict: ninja validates the response once)."""
-    building = household.building
-    return {
-        "id": household.pk,
-        "label": str(household.label),
-        "community": household.community_id,
-        "grid": household.grid_id,
-        "building": household.building_id,
-        "compound": building.compound_id if building is not None else None,
-        "unit": household.unit,
-        "room": household.room,
-        "address": household.address,
-        "status": household.status,
-        "verified_on": household.verified_on,
-        "member_count": members,
-        "situation_note": household.situation_note if Cap.VIEW_FULL_RECORD in caps else None,
-    }
-
-
-def _household_row_out(row: dict[str, Any], scope: Scope) -> dict[str, Any]:
-    caps = scope.caps_at(
+def _household_row_out(row: dict[str, Any], user: Any) -> dict[str, Any]:
+    """A household_rows() row as HouseholdOut (a dict: ninja validates the response once);
+    the situation note only for those who see the full record there."""
+    caps = get_scope(user).caps_at(
         community_id=row["community_id"], grid_id=row["grid_id"], building_id=row["building_id"]
     )
     return {
@@ -180,18 +162,14 @@ def list_households(request: HttpRequest, filters: Query[HouseholdFilters]) -> A
         q=filters.q,
     )
     rows, count = page_of(selectors.household_rows(user=user, qs=qs), filters)
-    scope = get_scope(user)
-    return page([_household_row_out(row, scope) for row in rows], count)
+    return page([_household_row_out(row, user) for row in rows], count)
 
 
 @router.get("/households/{id}", response={200: HouseholdOut, **READ})
 def get_household(request: HttpRequest, id: int) -> Any:
     user = actor(request)
     household = selectors.get_household_for_user(user, id)
-    members = selectors.household_member_counts([household])
-    return _household_out(
-        household, members.get(household.pk, 0), selectors.caps_for_household(user, household)
-    )
+    return _household_row_out(selectors.household_row(user=user, household=household), user)
 
 
 @router.post("/households", response={201: HouseholdOut, **WRITE})
@@ -202,7 +180,8 @@ def create_household(request: HttpRequest, payload: HouseholdIn) -> Any:
     building_id = data.pop("building")
     building = get_building_for_user(user, building_id) if building_id is not None else None
     household = services.household_create(actor=user, grid=grid, building=building, **data)
-    return Status(201, _household_out(household, 0, selectors.caps_for_household(user, household)))
+    row = selectors.household_row(user=user, household=household)
+    return Status(201, _household_row_out(row, user))
 
 
 @router.patch("/households/{id}", response={200: HouseholdOut, **WRITE})
@@ -212,10 +191,7 @@ def update_household(request: HttpRequest, id: int, payload: HouseholdPatch) -> 
     values = {f: getattr(household, f) for f in ("unit", "room", "address", "situation_note")}
     values.update({k: v or "" for k, v in payload.dict(exclude_unset=True).items()})
     household = services.household_update(actor=user, household=household, **values)
-    members = selectors.household_member_counts([household])
-    return _household_out(
-        household, members.get(household.pk, 0), selectors.caps_for_household(user, household)
-    )
+    return _household_row_out(selectors.household_row(user=user, household=household), user)
 
 
 @router.get("/households/{id}/timeline", response={200: Page[EventOut], **READ})
