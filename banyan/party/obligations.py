@@ -31,7 +31,7 @@ import bisect
 import calendar
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 ON_TIME = "on_time"
@@ -404,6 +404,12 @@ class Tally:
     def add(self, status: str) -> None:
         self.due += 1
         setattr(self, status, getattr(self, status) + 1)
+
+    def __iadd__(self, other: Tally) -> Tally:
+        """Another group's counts added to these (a district from its communities)."""
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        return self
 
     @property
     def rate(self) -> int | None:

@@ -734,8 +734,7 @@ def _kept_compliance(
     for node in sorted(communities.values(), key=lambda n: n.path):
         tally, by_rule = tallies[node.pk]
         rows.append(ComplianceRow(node.name, None, node, tally, by_rule))
-        for field in ("due", "on_time", "late", "missed", "overdue", "open"):
-            setattr(total, field, getattr(total, field) + getattr(tally, field))
+        total += tally
     versions = rule_versions(community_ids, rows=all_rules)
     return rows, total, _shown_versions(versions, end=end, today=today)
 
