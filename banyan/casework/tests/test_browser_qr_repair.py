@@ -84,14 +84,16 @@ def test_a_leaking_roof_from_the_qr_poster_to_fixed(phone_page, world):
     _sign_in(page, "bob", world.password)
     page.goto("/cases/mine/")
     page.locator(f"main a[href='/cases/{case.pk}/']").first.click()
-    page.locator(f"main form[action='/cases/{case.pk}/moves/accept/'] button").click()
-    page.wait_for_url(f"**/cases/{case.pk}/")
+    # The move posts and redirects back to the same URL: wait for that navigation itself
+    # (waiting for the URL would return at once, before the move is done).
+    with page.expect_navigation(url=f"**/cases/{case.pk}/"):
+        page.locator(f"main form[action='/cases/{case.pk}/moves/accept/'] button").click()
     assert _state(case) == State.ACCEPTED
     # … and routes it to the property-repair service centre.
     page.locator(f"main a[href='/cases/{case.pk}/moves/assign/']").click()
     page.select_option("select[name=route]", "repair")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"**/cases/{case.pk}/")
+    with page.expect_navigation(url=f"**/cases/{case.pk}/"):
+        page.locator("main form button[type=submit]").click()
     assert _state(case) == State.ASSIGNED and case.route == "repair"
     _shot(page, "qr-case-routed")
 
@@ -100,8 +102,8 @@ def test_a_leaking_roof_from_the_qr_poster_to_fixed(phone_page, world):
     page.goto(f"/cases/{case.pk}/")
     page.locator("#moves-resolve summary").click()
     page.fill("#moves-resolve textarea[name=note]", "已更换顶楼防水层")
-    page.locator("#moves-resolve button[type=submit]").click()
-    page.wait_for_url(f"**/cases/{case.pk}/")
+    with page.expect_navigation(url=f"**/cases/{case.pk}/"):
+        page.locator("#moves-resolve button[type=submit]").click()
     assert _state(case) == State.RESOLVED
 
     # The resident's tracking page (no account again) shows it resolved, with the note.
@@ -120,8 +122,8 @@ def test_a_leaking_roof_from_the_qr_poster_to_fixed(phone_page, world):
     # "Is it fixed?" — yes, five stars.
     page.check("input[name=confirm-rating][value='5']")
     page.fill("textarea[name=confirm-comment]", "修好了，谢谢")
-    page.locator("#confirm-form button[type=submit]").click()
-    page.wait_for_url(f"**/r/track/{code}/")
+    with page.expect_navigation(url=f"**/r/track/{code}/"):
+        page.locator("#confirm-form button[type=submit]").click()
     assert _state(case) == State.CLOSED and case.rating == 5
     assert page.locator("#confirm-form").count() == 0
     # Within the reopen window a resident may still say it leaks again.
