@@ -25,10 +25,10 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from banyan.casework.models import Case, CaseCategory, Channel, Kind, Route
+from banyan.casework.models import CaseCategory, Channel, Kind, Route
 from banyan.casework.workflow import State
 
-from .selectors import open311_status
+from .selectors import PublicRequest
 
 PLACE_KINDS = frozenset({Kind.REPAIR, Kind.HAZARD})
 PUBLIC_CHANNELS = frozenset({Channel.QR, Channel.API})
@@ -90,16 +90,16 @@ def service_definition(category: CaseCategory) -> dict[str, Any]:
 # --- requests -------------------------------------------------------------------------------
 
 
-def _updated(case: Case) -> dt.datetime:
+def _updated(case: PublicRequest) -> dt.datetime:
     # The spec: for a closed request, the time it was closed.
     if case.state == State.RESOLVED and case.resolved_at:
         return case.resolved_at
-    if open311_status(case) == "closed" and case.closed_at:
+    if case.status == "closed" and case.closed_at:
         return case.closed_at
     return case.updated_at
 
 
-def _status_notes(case: Case, place: bool) -> str | None:
+def _status_notes(case: PublicRequest, place: bool) -> str | None:
     if place and case.public_note:
         return case.public_note
     if case.state == State.DUPLICATE and case.duplicate_of_id:
@@ -127,19 +127,19 @@ class _Shared:
         return self.routes[route]
 
 
-def requests(cases: list[Case]) -> list[dict[str, Any]]:
+def requests(cases: list[PublicRequest]) -> list[dict[str, Any]]:
     """A list of service requests (requests.json): the shared parts worked out once."""
     shared = _Shared()
     return [request(case, shared) for case in cases]
 
 
-def request(case: Case, shared: _Shared | None = None) -> dict[str, Any]:
+def request(case: PublicRequest, shared: _Shared | None = None) -> dict[str, Any]:
     """One service request, with the spec's fields in the spec's order."""
     shared = shared or _Shared()
     place = case.kind in PLACE_KINDS
     building = case.building if place else None
     if building is not None:
-        address = f"{building.number}, {building.compound.name}, {case.community.name}"
+        address = f"{building.number}, {building.compound}, {case.community.name}"
         lat = case.lat if case.lat is not None else building.lat
         lng = case.lng if case.lng is not None else building.lng
     else:
@@ -149,8 +149,8 @@ def request(case: Case, shared: _Shared | None = None) -> dict[str, Any]:
             lat, lng = case.grid.lat, case.grid.lng
     public_text = place and case.channel in PUBLIC_CHANNELS
     return {
-        "service_request_id": str(case.pk),
-        "status": open311_status(case),
+        "service_request_id": str(case.id),
+        "status": case.status,
         "status_notes": _status_notes(case, place),
         "service_name": case.category.display_name,
         "service_code": case.category.code,
@@ -161,7 +161,7 @@ def request(case: Case, shared: _Shared | None = None) -> dict[str, Any]:
         "updated_datetime": w3c(_updated(case), shared.tz),
         "expected_datetime": w3c(case.due_at, shared.tz),
         "address": address,
-        "address_id": str(building.pk) if building is not None else None,
+        "address_id": str(building.id) if building is not None else None,
         "zipcode": None,
         "lat": _number(lat),
         "long": _number(lng),

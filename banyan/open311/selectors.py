@@ -12,9 +12,11 @@ import datetime as dt
 import hashlib
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from banyan.casework.models import Case, CaseCategory, Open311Key
 from banyan.casework.selectors import categories_for
@@ -29,8 +31,8 @@ MAX_REQUESTS = 1000  # the spec's default volume: 90 days or 1000 requests
 MAX_SPAN = dt.timedelta(days=90)
 
 
-def open311_status(case: Case) -> str:
-    return "closed" if case.state in CLOSED_STATES else "open"
+def open311_status(state: str) -> str:
+    return "closed" if state in CLOSED_STATES else "open"
 
 
 # --- jurisdictions and keys -----------------------------------------------------------------
@@ -90,35 +92,98 @@ def get_service(*, community: Node, code: str) -> CaseCategory | None:
 # --- requests -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class PublicBuilding:
+    id: int
+    number: str
+    compound: str
+    lat: Decimal | None
+    lng: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class PublicRequest:
+    """What Open311 may know of a case: no reporter, no household, no staff text. Read as
+    plain rows: a list holds up to 1,000 of them, and model instances for each case, its
+    building and its compound cost more than the query itself."""
+
+    id: int
+    state: str
+    kind: str
+    channel: str
+    route: str
+    description: str
+    public_note: str
+    duplicate_of_id: int | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    due_at: dt.datetime
+    lat: Decimal | None
+    lng: Decimal | None
+    category: CaseCategory
+    grid: Node
+    community: Node
+    building: PublicBuilding | None
+
+    @property
+    def status(self) -> str:
+        return open311_status(self.state)
+
+
+# The case's own public fields, in PublicRequest's order.
+_SHARED = {"category", "grid", "community", "building"}
+_OWN_FIELDS = tuple(f.name for f in fields(PublicRequest) if f.name not in _SHARED)
+
+
 def _public_cases(community: Node | None) -> QuerySet[Case]:
     qs = Case.objects.filter(category__public=True)
     if community is not None:
         qs = qs.filter(community=community)
-    # A list holds at most 1,000 requests of one community but a few categories and
-    # grids: those are read once each and shared by the rows (prefetch), not joined and
-    # made again for every row, and no outline (GeoJSON) is read at all.
-    outline_free = Node.objects.defer("geometry")
-    return (
-        qs.select_related("building__compound")
-        # Nothing Open311 shows, and the reporter's name and phone never leave the row.
-        .defer(
-            "building__compound__geometry",
-            "reporter_name",
-            "reporter_phone",
-            "on_behalf_of",
-            "address",
-            "title",
-            "feedback",
-            "agreement",
-            "suspended_since",
-            "tracking_code",
-        )
-        .prefetch_related(
-            "category",
-            Prefetch("grid", queryset=outline_free),
-            Prefetch("community", queryset=outline_free),
+    return qs
+
+
+def _requests(qs: QuerySet[Case]) -> list[PublicRequest]:
+    """The rows, with each category, grid and community read once and shared (a list
+    holds many requests but a few categories and grids, and never a grid's outline)."""
+    rows = list(
+        qs.values(
+            *_OWN_FIELDS,
+            "category_id",
+            "grid_id",
+            "community_id",
+            "building_id",
+            "building__number",
+            "building__compound__name",
+            "building__lat",
+            "building__lng",
         )
     )
+    if not rows:
+        return []
+    categories = CaseCategory.objects.in_bulk({r["category_id"] for r in rows})
+    nodes = Node.objects.defer("geometry").in_bulk(
+        {r["grid_id"] for r in rows} | {r["community_id"] for r in rows}
+    )
+    return [
+        PublicRequest(
+            **{f: row[f] for f in _OWN_FIELDS},
+            category=categories[row["category_id"]],
+            grid=nodes[row["grid_id"]],
+            community=nodes[row["community_id"]],
+            building=PublicBuilding(
+                row["building_id"],
+                row["building__number"],
+                row["building__compound__name"],
+                row["building__lat"],
+                row["building__lng"],
+            )
+            if row["building_id"] is not None
+            else None,
+        )
+        for row in rows
+    ]
 
 
 def request_list(
@@ -129,7 +194,7 @@ def request_list(
     start: dt.datetime,
     end: dt.datetime,
     statuses: Iterable[str] = (),
-) -> list[Case]:
+) -> list[PublicRequest]:
     """Requests of the community, newest first, at most MAX_REQUESTS. `ids` overrides
     every other filter (as the spec says)."""
     qs = _public_cases(community)
@@ -145,16 +210,20 @@ def request_list(
             qs = qs.exclude(state__in=CLOSED_STATES)
         elif wanted == {"closed"}:
             qs = qs.filter(state__in=CLOSED_STATES)
-    return list(qs.order_by("-created_at", "-id")[:MAX_REQUESTS])
+    return _requests(qs.order_by("-created_at", "-id")[:MAX_REQUESTS])
 
 
-def get_request(*, pk: int, community: Node | None) -> Case | None:
-    return _public_cases(community).filter(pk=pk).first()
+def get_request(*, pk: int, community: Node | None) -> PublicRequest | None:
+    found = _requests(_public_cases(community).filter(pk=pk))
+    return found[0] if found else None
 
 
-def get_request_by_token(*, token: str, community: Node | None) -> Case | None:
-    """The request a token names; the token is the resident's tracking code."""
-    return _public_cases(community).filter(tracking_code=(token or "").strip().upper()).first()
+def get_request_token(*, token: str, community: Node | None) -> tuple[int, str] | None:
+    """The request a token names, as (id, token); the token is the resident's tracking
+    code."""
+    code = (token or "").strip().upper()
+    pk = _public_cases(community).filter(tracking_code=code).values_list("pk", flat=True).first()
+    return (pk, code) if pk is not None else None
 
 
 # --- locations ------------------------------------------------------------------------------

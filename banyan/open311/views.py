@@ -288,11 +288,11 @@ def request_detail(request: HttpRequest, request_id: str, *, format: str) -> Htt
 def token(request: HttpRequest, token: str, *, format: str) -> HttpResponse:
     """The token is the tracking code a resident got from the QR form."""
     community = _community(request, required=False)
-    case = selectors.get_request_by_token(token=token, community=community)
-    if case is None:
+    found = selectors.get_request_token(token=token, community=community)
+    if found is None:
         raise Open311Error(404, _("token %(token)s was not found.") % {"token": token})
     return render.document(
         format,
         "service_requests",
-        [{"service_request_id": str(case.pk), "token": case.tracking_code}],
+        [{"service_request_id": str(found[0]), "token": found[1]}],
     )

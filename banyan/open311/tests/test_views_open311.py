@@ -513,8 +513,8 @@ def test_requests_json_costs_the_same_few_queries_however_many_requests(
             description="下水道堵了",
             client_key="client:many",
         )
-    # The community, the page of requests, and once each (not per row) their
-    # categories, grids and community.
-    with django_assert_max_num_queries(5):
+    # The community, the page of requests (with their buildings joined), and once (not
+    # per row) their categories, and their grids and community together.
+    with django_assert_max_num_queries(4):
         r = client.get(url("requests"), J)
     assert len(json.loads(r.content)) == 7
