@@ -39,6 +39,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Q
 from django.test import Client
@@ -52,7 +53,8 @@ from banyan.casework.models import Case, Kind, Visit
 from banyan.casework.workflow import State
 from banyan.common import crypto
 from banyan.demo.builder import PASSWORD
-from banyan.party.models import Contact, Member
+from banyan.party.models import Contact, Member, PartyDataVersion
+from banyan.party.selectors import keep_compliance
 from banyan.places.models import Building, Compound, Node, NodeKind
 from banyan.registry.models import Household, HouseholdStatus, Person, PersonCategory, PersonStatus
 from banyan.timeline.models import Event, EventLink
@@ -399,6 +401,54 @@ def lookup_query(counted: Counted, column: str) -> str | None:
 # --- over HTTP: latency and throughput ---------------------------------------------
 
 
+def party_nightly() -> float:
+    """The deployment's nightly `party_daily`, from an empty cache, timed in seconds: what
+    a fresh install (or an edit to a shared rule) costs once, and the state every day's
+    first look at a district's compliance then finds."""
+    cache.clear()
+    start = time.perf_counter()
+    keep_compliance()
+    return round(time.perf_counter() - start, 2)
+
+
+def district_compliance_after_changes(fx: Fixtures) -> dict[str, float]:
+    """In-process, the district's compliance page (ms) when one community's party data
+    has just changed (its tallies computed, the other 99 read), and when nothing is kept
+    at all (every community computed: the figure the nightly run spares the day's first
+    look). Leaves the cache as the nightly run would."""
+    user = get_user_model().objects.get(username=DISTRICT)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    path = f"/party/compliance/?period=year&year={timezone.localdate().year}"
+
+    def page_ms() -> float:
+        start = time.perf_counter()
+        response = client.get(path)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answered {response.status_code} in-process")
+        return round((time.perf_counter() - start) * 1000, 1)
+
+    client.get(path)
+    out = {"warm": page_ms()}
+    versions = PartyDataVersion.objects.filter(community=fx.community)
+    before = versions.values_list("last_event_id", flat=True).first()
+    try:
+        # What a contact logged there does to the key (no event id is ever negative).
+        PartyDataVersion.objects.update_or_create(
+            community=fx.community, defaults={"last_event_id": -1}
+        )
+        out["one_community_changed"] = page_ms()
+    finally:
+        if before is None:
+            versions.delete()
+        else:
+            versions.update(last_event_id=before)
+    cache.clear()
+    out["nothing_kept"] = page_ms()
+    keep_compliance()
+    return out
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -542,6 +592,8 @@ def run(
     say(f"measuring {len(items)} scenarios, {rows['communities']} communities")
     log = Path(settings.VAR_DIR) / "bench-server.log"
     moves_before = transitions_recorded(fx.moving)
+    nightly_s = party_nightly()
+    say(f"party_daily from an empty cache: {nightly_s} s")
     if server_url is None:
         server = f"gunicorn {gunicorn.__version__}, {opts.server_workers} sync workers"
         with app_server(opts.server_workers, log) as url:
@@ -557,6 +609,7 @@ def run(
     # In-process after the HTTP run: its sign-ins update the same users' rows, and a
     # caller holding a transaction open (a test) must not make the server wait on them.
     counted = count_queries(items, runs=1 if opts.repeat < 10 else 5)
+    district = district_compliance_after_changes(fx)
     plans = {}
     for sc in items:
         if sc.explain:
@@ -616,6 +669,8 @@ def run(
             == counted["household_list_l2_deep"].queries,
             "load average (1 min) before / after": f"{load_before} / {results.load_average()}",
             "in-process": {n: (c.wall_ms, c.sql_ms) for n, c in counted.items()},
+            "party_daily from an empty cache (s)": nightly_s,
+            "district compliance in-process (ms)": district,
             "explain": plans,
         }
     )

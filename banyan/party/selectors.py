@@ -686,30 +686,41 @@ def _whole_communities(user: User, cap: str) -> frozenset[int] | None:
     return frozenset(ids)
 
 
-def _rules_stamp(rules: list[Rule]) -> str:
+def _rules_stamps(rules: list[Rule], community_ids: list[int]) -> dict[int, str]:
+    """Per community, a fingerprint of every rule row that applies there (the shared
+    defaults and its own): a community's edit leaves every other community's tallies."""
     fields = [f.attname for f in Rule._meta.concrete_fields]
-    rows = sorted(repr([getattr(r, f) for f in fields]) for r in rules)
-    return hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
+    rows: dict[int | None, list[str]] = defaultdict(list)
+    for r in rules:
+        rows[r.community_id].append(repr([getattr(r, f) for f in fields]))
+    shared = sorted(rows[None])
+    return {
+        c: hashlib.sha256("\n".join([*shared, *sorted(rows[c])]).encode()).hexdigest()[:16]
+        for c in community_ids
+    }
 
 
-def _kept_compliance(
-    community_ids: list[int], *, start: dt.date, end: dt.date, today: dt.date
-) -> tuple[list[ComplianceRow], engine.Tally, list[engine.RuleVersion]]:
-    all_rules = list(Rule.objects.all())
-    stamp = _rules_stamp(all_rules)
+Kept = dict[int, tuple[engine.Tally, dict[str, engine.Tally]]]
+
+
+def _kept_tallies(
+    community_ids: list[int], rules: list[Rule], *, start: dt.date, end: dt.date, today: dt.date
+) -> tuple[Kept, list[int]]:
+    """Each community's tallies for the period as of `today`: read from the cache where
+    kept, computed (in one pass for all that were not) and kept otherwise. Also returns
+    the communities that had to be computed."""
+    stamps = _rules_stamps(rules, community_ids)
     last = dict(
         PartyDataVersion.objects.filter(community_id__in=community_ids).values_list(
             "community_id", "last_event_id"
         )
     )
     keys = {
-        c: f"party:compliance:{c}:{start}:{end}:{today}:{last.get(c, 0)}:{stamp}"
+        c: f"party:compliance:{c}:{start}:{end}:{today}:{last.get(c, 0)}:{stamps[c]}"
         for c in community_ids
     }
     kept = cache.get_many(list(keys.values()))
-    tallies: dict[int, tuple[engine.Tally, dict[str, engine.Tally]]] = {
-        c: kept[k] for c, k in keys.items() if k in kept
-    }
+    tallies: Kept = {c: kept[k] for c, k in keys.items() if k in kept}
     missing = [c for c in community_ids if c not in tallies]
     if missing:
         world = load_world(
@@ -719,15 +730,44 @@ def _kept_compliance(
             hi=end,
             instances=False,
         )
-        fresh: dict[int, tuple[engine.Tally, dict[str, engine.Tally]]] = {
-            c: (engine.Tally(), {}) for c in missing
-        }
+        fresh: Kept = {c: (engine.Tally(), {}) for c in missing}
         for i in compute(world, lo=start, hi=end, today=today):
             group, by_rule = fresh[i.subject.community_id]
             group.add(i.status)
             by_rule.setdefault(i.rule.code, engine.Tally()).add(i.status)
         cache.set_many({keys[c]: fresh[c] for c in missing}, timeout=KEPT_SECONDS)
         tallies.update(fresh)
+    return tallies, missing
+
+
+def _rules_for(community_ids: list[int]) -> list[Rule]:
+    return list(Rule.objects.filter(Q(community__isnull=True) | Q(community_id__in=community_ids)))
+
+
+def keep_compliance(*, today: dt.date | None = None) -> dict[tuple[dt.date, dt.date], int]:
+    """Work out and keep every community's tallies for the periods the compliance pages
+    open on — this year and this month, as of today — so that the day's first look is
+    read, not computed (`manage.py party_daily`, run each night). Returns how many
+    communities each period had to compute (none when they were kept already)."""
+    today = today or timezone.localdate()
+    community_ids = list(
+        Node.objects.filter(kind=NodeKind.COMMUNITY).order_by("pk").values_list("pk", flat=True)
+    )
+    rules = _rules_for(community_ids)
+    year = (dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))
+    month = (engine.month_start(today), engine.month_end(today))
+    done = {}
+    for start, end in (year, month):
+        _tallies, missing = _kept_tallies(community_ids, rules, start=start, end=end, today=today)
+        done[(start, end)] = len(missing)
+    return done
+
+
+def _kept_compliance(
+    community_ids: list[int], *, start: dt.date, end: dt.date, today: dt.date
+) -> tuple[list[ComplianceRow], engine.Tally, list[engine.RuleVersion]]:
+    rules = _rules_for(community_ids)
+    tallies, _missing = _kept_tallies(community_ids, rules, start=start, end=end, today=today)
     total = engine.Tally()
     communities = Node.objects.in_bulk([c for c, (t, _r) in tallies.items() if t.due])
     rows: list[ComplianceRow] = []
@@ -735,7 +775,7 @@ def _kept_compliance(
         tally, by_rule = tallies[node.pk]
         rows.append(ComplianceRow(node.name, None, node, tally, by_rule))
         total += tally
-    versions = rule_versions(community_ids, rows=all_rules)
+    versions = rule_versions(community_ids, rows=rules)
     return rows, total, _shown_versions(versions, end=end, today=today)
 
 

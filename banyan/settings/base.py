@@ -100,6 +100,18 @@ def _database() -> dict[str, Any]:
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# One cache every app-server process and every command shares, in the database the
+# deployment already has (no other server to run): what is kept there — a district's
+# party compliance tallies, warmed each night by `party_daily` — is then computed once,
+# not once per process. Its table is made by a migration (banyan.common).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "banyan_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

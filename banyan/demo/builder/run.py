@@ -18,6 +18,7 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
 from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
@@ -484,5 +485,8 @@ def reset(progress: Progress | None = None) -> dict[str, int]:
         counts[Node._meta.label] = _wipe(Node)
         deleted, _per = get_user_model().objects.filter(username__in=DEMO_USERNAMES).delete()
         counts["demo users (with their rows)"] = deleted
+    # What was kept about the old data (a district's compliance tallies) is keyed by ids
+    # the new data may reuse.
+    cache.clear()
     say(f"reset: {sum(counts.values()):,} rows deleted in {time.perf_counter() - started:.1f} s")
     return counts

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+import pytest
 import time_machine
 
 from banyan.party import selectors, services
@@ -199,6 +200,67 @@ def test_kept_district_figures_equal_the_computed_ones_and_follow_every_change(
         assert Rule.objects.filter(community=None, code="themed_day").update(count=99) == 1
         changed = kept()
         assert changed != after and changed == computed()
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """The deployment's cache (settings.base): one database table every process reads."""
+    from django.core.management import call_command
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "banyan_cache",
+        }
+    }
+    call_command("createcachetable", verbosity=0)
+
+
+def test_the_nightly_run_keeps_the_district_figures_in_the_shared_cache(
+    party, shared_cache, django_assert_max_num_queries
+):
+    import io
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    viewer = _district_viewer(party)
+    out = io.StringIO()
+    call_command("party_daily", today="2024-06-05", stdout=out)
+    assert "2024-01-01 to 2024-12-31: 2 computed; 2024-06-01 to 2024-06-30: 2 computed" in (
+        out.getvalue()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM banyan_cache")
+        assert cursor.fetchone()[0] == 4  # two communities, two periods
+    with time_machine.travel(dt.datetime(2024, 6, 5, 10, 0, tzinfo=SHANGHAI), tick=False):
+        # The day's first look (any process: the cache is the database's) reads the
+        # tallies the night left, and they are the figures computed from scratch.
+        with CaptureQueriesContext(connection) as ctx, django_assert_max_num_queries(6):
+            rows, total, _rules = selectors.compliance(
+                user=viewer, node=None, start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31)
+            )
+        assert not any("party_member" in q["sql"] for q in ctx.captured_queries)
+        kept = _figures(rows, total)
+        assert kept[1]["due"] > 0
+    rule = Rule.objects.filter(community=None, code="home_visit").first()
+    assert rule is not None
+    # A community's own rule re-computes that community only; the other stays kept.
+    rule.pk, rule.community = None, party.other_community
+    rule.save()
+    again = io.StringIO()
+    call_command("party_daily", today="2024-06-05", stdout=again)
+    assert "2024-01-01 to 2024-12-31: 1 computed; 2024-06-01 to 2024-06-30: 1 computed" in (
+        again.getvalue()
+    )
+
+
+def test_party_daily_refuses_a_date_it_cannot_read(db):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="--today"):
+        call_command("party_daily", today="5 June")
 
 
 def test_figures_over_less_than_a_community_are_computed_not_kept(party):
