@@ -744,20 +744,30 @@ def _rules_for(community_ids: list[int]) -> list[Rule]:
     return list(Rule.objects.filter(Q(community__isnull=True) | Q(community_id__in=community_ids)))
 
 
+def default_periods(today: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The periods people open the compliance page on: this year and this month (its
+    defaults), and the year and month just ended (the annual and monthly reports)."""
+    last_month = engine.month_start(today) - dt.timedelta(days=1)
+    return [
+        (dt.date(today.year, 1, 1), dt.date(today.year, 12, 31)),
+        (engine.month_start(today), engine.month_end(today)),
+        (dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31)),
+        (engine.month_start(last_month), last_month),
+    ]
+
+
 def keep_compliance(*, today: dt.date | None = None) -> dict[tuple[dt.date, dt.date], int]:
-    """Work out and keep every community's tallies for the periods the compliance pages
-    open on — this year and this month, as of today — so that the day's first look is
-    read, not computed (`manage.py party_daily`, run each night). Returns how many
-    communities each period had to compute (none when they were kept already)."""
+    """Work out and keep every community's tallies for the default periods as of today,
+    so that the day's first look is read, not computed (`manage.py party_daily`, run each
+    night). Returns how many communities each period had to compute (none when they were
+    kept already)."""
     today = today or timezone.localdate()
     community_ids = list(
         Node.objects.filter(kind=NodeKind.COMMUNITY).order_by("pk").values_list("pk", flat=True)
     )
     rules = _rules_for(community_ids)
-    year = (dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))
-    month = (engine.month_start(today), engine.month_end(today))
     done = {}
-    for start, end in (year, month):
+    for start, end in default_periods(today):
         _tallies, missing = _kept_tallies(community_ids, rules, start=start, end=end, today=today)
         done[(start, end)] = len(missing)
     return done

@@ -1,5 +1,6 @@
-"""The daily party run: work out every community's compliance tallies for this year and
-this month as of today, and keep them in the shared cache, so the day's first look at a
+"""The daily party run: work out every community's compliance tallies for the periods the
+compliance page is opened on (this year and month, last year and month) as of today,
+and keep them in the shared cache, so the day's first look at a
 district's figures is read, not computed.
 
 Run it from cron soon after midnight (the tallies are kept per day: an obligation turns
@@ -19,7 +20,7 @@ from banyan.party.selectors import keep_compliance
 
 
 class Command(BaseCommand):
-    help = "Keep every community's party compliance for this year and this month, as of today."
+    help = "Keep every community's party compliance for this and last year and month."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--today", help="Pretend it is this date (YYYY-MM-DD).")
