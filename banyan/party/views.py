@@ -150,6 +150,8 @@ def compliance(request: HttpRequest) -> HttpResponse:
             "start": start,
             "end": end,
             "period": period,
+            # A year's page offers this month for when the period is switched to a month.
+            "month": start.month if period == "month" else timezone.localdate().month,
             "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1),
         },
     )

@@ -240,6 +240,15 @@ def test_compliance_counts_per_branch(client, party):
     assert client.get(f"/party/compliance/?node={party.l1_2.pk}").status_code == 404
 
 
+@time_machine.travel(NOW, tick=False)
+def test_a_years_compliance_offers_this_month_for_a_switch_to_months(client, party):
+    client.force_login(party.alice)
+    page = client.get("/party/compliance/?period=year&year=2023").content.decode()
+    assert f'name="month" min="1" max="12" value="{NOW.month}"' in page
+    page = client.get("/party/compliance/?period=month&year=2023&month=2").content.decode()
+    assert 'name="month" min="1" max="12" value="2"' in page
+
+
 # --- themed days, photos, tracing, rules ------------------------------------------------------
 
 
