@@ -1,7 +1,6 @@
 """Writes of the service loop (one function per action); see workflow.py for the table."""
 
 from .cases import (
-    assignable_users,
     can_take,
     case_accept,
     case_assign,
@@ -42,7 +41,6 @@ from .visits import can_record_visit as can_record_visit
 from .visits import visit_record as visit_record
 
 __all__ = [
-    "assignable_users",
     "can_take",
     "case_accept",
     "case_assign",

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
@@ -22,7 +21,6 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from banyan.accounts.models import Post
 from banyan.accounts.roles import CASE_ROUTES, Cap
 from banyan.accounts.scope import get_scope
 from banyan.common.cleaning import clean_choice, clean_text
@@ -585,10 +583,3 @@ def case_note(*, actor: User, case: Case, note: str, public: bool = False) -> Ca
         _save(original)
         _event(actor, original, "case_note", note=note, public=public, forwarded_from=locked.pk)
     return locked
-
-
-def assignable_users(*, case: Case, route: str) -> list[AbstractBaseUser]:
-    """Who can take the case on a route (the choices of the assign form)."""
-    user_ids = Post.objects.filter(active=True, community_id=case.community_id).values("user_id")
-    users = get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("username")
-    return [u for u in users if can_take(u, case, route)]
