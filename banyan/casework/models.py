@@ -13,7 +13,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from banyan.common.masking import mask_phone
@@ -39,7 +39,7 @@ class Route(models.TextChoices):
 
 class Channel(models.TextChoices):
     VISIT = "visit", _("Home visit")
-    PHONE = "phone", _("Phone")
+    PHONE = "phone", pgettext_lazy("how a case came in", "Phone")
     WALK_IN = "walk_in", _("Walk-in")
     BUILDING_HEAD = "building_head", _("Building head")
     QR = "qr", _("QR poster")

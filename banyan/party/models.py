@@ -16,7 +16,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from banyan.accounts.roles import Role
@@ -532,7 +532,7 @@ class Lead(models.Model):
 
 class AttemptMethod(models.TextChoices):
     VISIT = "visit", _("Visit")
-    PHONE = "phone", _("Phone")
+    PHONE = "phone", pgettext_lazy("how a lost member was looked for", "Phone")
     UNIT_RECORDS = "unit_records", _("Unit records")
     RELATIVES = "relatives", _("Through relatives")
     OTHER = "other", _("Other")

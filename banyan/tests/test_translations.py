@@ -9,3 +9,20 @@ def test_every_message_has_a_chinese_translation():
     # Raises CommandError (listing the msgids) when a string lacks a translation or the
     # catalogue is out of date with the source.
     call_command("make_translations", "--check")
+
+
+def test_one_english_word_two_chinese_ones_where_the_meaning_differs():
+    # "Phone" is a number on a person's card (手机号) but a call as a case's channel or a
+    # way of looking for a lost member (电话): pgettext keeps them apart.
+    from django.utils import translation
+
+    from banyan.casework.models import Channel
+    from banyan.party.models import AttemptMethod
+    from banyan.registry.models import Person
+
+    with translation.override("zh-hans"):
+        assert str(Person._meta.get_field("phone").verbose_name) == "手机号"
+        assert str(Channel.PHONE.label) == "电话"
+        assert str(AttemptMethod.PHONE.label) == "电话"
+    with translation.override("en"):
+        assert str(Channel.PHONE.label) == "Phone"
