@@ -127,7 +127,7 @@ class Case(models.Model):
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     category = models.ForeignKey(CaseCategory, on_delete=models.PROTECT, related_name="cases")
-    title = models.CharField(_("title"), max_length=100)
+    title = models.CharField(pgettext_lazy("a case's", "title"), max_length=100)
     description = models.TextField(_("description"))
 
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
@@ -322,7 +322,7 @@ class Meeting(models.Model):
 
     community = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
     held_on = models.DateField(_("date"))
-    title = models.CharField(_("title"), max_length=100)
+    title = models.CharField(pgettext_lazy("a meeting's", "title"), max_length=100)
     attendees = models.CharField(_("attendees"), max_length=500)
     agenda = models.TextField(_("agenda"), blank=True)
     closed = models.BooleanField(_("minutes final"), default=False)

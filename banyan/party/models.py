@@ -178,7 +178,9 @@ class Member(models.Model):
     found_on = models.DateField(_("found again on"), null=True, blank=True)
     # In-service members (在职党员, "双报到"): report from a unit outside the community.
     in_service = models.BooleanField(_("in-service member (在职党员)"), default=False)
-    unit = models.CharField(_("unit"), max_length=100, blank=True)
+    unit = models.CharField(
+        pgettext_lazy("where a member works", "unit"), max_length=100, blank=True
+    )
     unit_level = models.CharField(_("unit level"), max_length=16, blank=True)
     reported_on = models.DateField(_("reported to the community on"), null=True, blank=True)
     skills = models.CharField(_("skills"), max_length=200, blank=True)
@@ -595,7 +597,7 @@ class Support(models.Model):
 class RegistrationState(models.TextChoices):
     PENDING = "pending", _("Waiting for approval")
     APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("a registration", "Rejected")
 
 
 class UnitLevel(models.TextChoices):
@@ -611,7 +613,7 @@ class Registration(models.Model):
     community = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(_("name"), max_length=50)
     phone = models.CharField(_("phone"), max_length=11)
-    unit = models.CharField(_("unit"), max_length=100)
+    unit = models.CharField(pgettext_lazy("where a member works", "unit"), max_length=100)
     unit_level = models.CharField(_("unit level"), max_length=16, choices=UnitLevel.choices)
     skills = models.CharField(_("skills"), max_length=200, blank=True)
     team = models.CharField(

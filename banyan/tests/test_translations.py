@@ -26,3 +26,24 @@ def test_one_english_word_two_chinese_ones_where_the_meaning_differs():
         assert str(AttemptMethod.PHONE.label) == "电话"
     with translation.override("en"):
         assert str(Channel.PHONE.label) == "Phone"
+
+
+def test_words_that_mean_something_else_in_another_part_of_the_site():
+    from django.utils import translation
+
+    from banyan.accounts.models import Post
+    from banyan.casework.models import Case, Meeting
+    from banyan.party.models import Member, Registration, RegistrationState
+    from banyan.registry.models import Household
+
+    def label(model, field):
+        return str(model._meta.get_field(field).verbose_name)
+
+    with translation.override("zh-hans"):
+        assert label(Post, "title") == "职务"  # a post holder's job title
+        assert label(Case, "title") == "标题"
+        assert label(Meeting, "title") == "会议主题"
+        assert label(Household, "unit") == "单元"  # a building's entrance
+        assert label(Member, "unit") == "工作单位"
+        assert label(Registration, "unit") == "工作单位"
+        assert str(RegistrationState.REJECTED.label) == "未通过"
