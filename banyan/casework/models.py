@@ -13,9 +13,10 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from banyan.common.bilingual import BilingualName
 from banyan.common.masking import mask_phone
 from banyan.places.models import Building, Compound, Node
 
@@ -46,7 +47,7 @@ class Channel(models.TextChoices):
     API = "api", _("API")
 
 
-class CaseCategory(models.Model):
+class CaseCategory(BilingualName, models.Model):
     """What a case is about; each community can add its own (data, not code)."""
 
     community = models.ForeignKey(
@@ -87,12 +88,6 @@ class CaseCategory(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
-
-    @property
-    def display_name(self) -> str:
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
 
     @property
     def deadline(self) -> dt.timedelta:

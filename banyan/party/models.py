@@ -16,10 +16,11 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from banyan.accounts.roles import Role
+from banyan.common.bilingual import BilingualName
 from banyan.common.masking import mask_phone
 from banyan.places.models import Node
 
@@ -340,7 +341,7 @@ THEMED_DAY = "themed_day"
 RULE_KINDS = [*ContactKind.choices, (THEMED_DAY, _("Themed party day"))]
 
 
-class Rule(models.Model):
+class Rule(BilingualName, models.Model):
     """A care obligation as data: who (a filter), what (a contact kind), how often, and
     who answers for it. A rule is versioned: `code` names it across versions, and a
     change closes the running version at the end of its period and opens a new one,
@@ -398,12 +399,6 @@ class Rule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.valid_from}–{self.valid_to or ''})"
-
-    @property
-    def display_name(self) -> str:
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
 
 
 # --- themed party days ----------------------------------------------------------------

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from banyan.common.bilingual import BilingualName
 
 
 class NodeKind(models.TextChoices):
@@ -130,7 +131,7 @@ def building_label(compound_name: str, number: str) -> str:
     return f"{compound_name} {number}"
 
 
-class FacilityKind(models.Model):
+class FacilityKind(BilingualName, models.Model):
     """Reference data a community can extend (activity venue, gate, wish tree …)."""
 
     community = models.ForeignKey(
@@ -160,12 +161,6 @@ class FacilityKind(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
-
-    @property
-    def display_name(self) -> str:
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
 
 
 class Facility(models.Model):

@@ -10,9 +10,9 @@ import datetime as dt
 
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from banyan.common.bilingual import BilingualName
 from banyan.common.masking import mask_phone
 from banyan.places.models import Building, Node
 
@@ -175,7 +175,7 @@ class Person(models.Model):
         return self.age_on(timezone.localdate())
 
 
-class Category(models.Model):
+class Category(BilingualName, models.Model):
     """人员类别: reference data a community can extend. `sensitive` categories (低保,
     disability, health) are hidden from posts without the sensitive-data permission."""
 
@@ -210,12 +210,6 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
-
-    @property
-    def display_name(self) -> str:
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
 
 
 class PersonCategory(models.Model):
