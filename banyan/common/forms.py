@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django import forms
+from django.contrib import messages
+from django.http import HttpRequest
 
 from .errors import DomainError
 
@@ -21,6 +23,17 @@ def run_service(form: forms.Form, call: Callable[[], T]) -> T | None:
         field = err.field if err.field in form.fields else None
         form.add_error(field, str(err.message))
         return None
+
+
+def run_and_report(request: HttpRequest, call: Callable[[], T]) -> tuple[bool, T | None]:
+    """Call a service behind a one-button POST (no form to hold the error): a DomainError
+    becomes an error message on the next page and (False, None) is returned. The service's
+    transaction has rolled back, so nothing is half-written."""
+    try:
+        return True, call()
+    except DomainError as err:
+        messages.error(request, str(err.message))
+        return False, None
 
 
 def client_ip(request) -> str | None:

@@ -25,8 +25,7 @@ from django.views.decorators.http import require_POST
 
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
-from banyan.common.errors import DomainError
-from banyan.common.forms import client_ip, run_service
+from banyan.common.forms import client_ip, run_and_report, run_service
 from banyan.places.selectors import get_node_for_user
 from banyan.registry.selectors import get_person_for_user
 
@@ -535,15 +534,16 @@ def themed_day_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     for key, value in request.POST.items():
         if key.startswith("m-") and key[2:].isdigit() and value:
             marks[int(key[2:])] = value
-    try:
-        counts = services.attendance_record(actor=request.user, themed_day=day, marks=marks)
+    _ok, counts = run_and_report(
+        request,
+        lambda: services.attendance_record(actor=request.user, themed_day=day, marks=marks),
+    )
+    if counts is not None:
         messages.success(
             request,
             _("Attendance saved: %(present)s present, %(excused)s excused, %(absent)s absent.")
             % counts,
         )
-    except DomainError as err:
-        messages.error(request, str(err.message))
     return redirect("party:themed-day-detail", pk=pk)
 
 
@@ -552,15 +552,16 @@ def themed_day_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 def themed_day_photos(request: HttpRequest, pk: int) -> HttpResponse:
     day = selectors.get_themed_day_for_user(request.user, pk)
     _require(selectors.caps_at_org(request.user, day.branch), Cap.MANAGE_PARTY)
-    try:
-        n = services.themed_day_photos_add(
+    _ok, n = run_and_report(
+        request,
+        lambda: services.themed_day_photos_add(
             actor=request.user, themed_day=day, photos=request.FILES.getlist("photos")
-        )
+        ),
+    )
+    if n is not None:
         messages.success(
             request, ngettext("%(n)s photo added.", "%(n)s photos added.", n) % {"n": n}
         )
-    except DomainError as err:
-        messages.error(request, str(err.message))
     return redirect("party:themed-day-detail", pk=pk)
 
 
@@ -644,11 +645,12 @@ def tracing_move(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     _require(selectors.caps_at_org(request.user, case.member.branch), Cap.MANAGE_PARTY)
     form = TRACING_FORMS[action](request.POST, prefix=action)
     if form.is_valid():
-        try:
-            TRACING_SERVICES[action](actor=request.user, case=case, **form.cleaned_data)
+        ok, _case = run_and_report(
+            request,
+            lambda: TRACING_SERVICES[action](actor=request.user, case=case, **form.cleaned_data),
+        )
+        if ok:
             messages.success(request, _("Saved."))
-        except DomainError as err:
-            messages.error(request, str(err.message))
     else:
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
@@ -846,14 +848,15 @@ def registration_reject(request: HttpRequest, pk: int) -> HttpResponse:
     registration = selectors.get_registration_for_user(request.user, pk)
     form = forms.RejectForm(request.POST)
     if form.is_valid():
-        try:
-            services.registration_reject(
+        ok, _registration = run_and_report(
+            request,
+            lambda: services.registration_reject(
                 actor=request.user, registration=registration, note=form.cleaned_data["note"]
-            )
+            ),
+        )
+        if ok:
             messages.success(request, _("Registration rejected."))
             return redirect("party:registration-list")
-        except DomainError as err:
-            messages.error(request, str(err.message))
     else:
         messages.error(request, _("Say why."))
     return redirect("party:registration-detail", pk=pk)

@@ -16,7 +16,7 @@ from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
 from banyan.casework.staff_selectors import household_panel
 from banyan.common.errors import DomainError
-from banyan.common.forms import client_ip, run_service
+from banyan.common.forms import client_ip, run_and_report, run_service
 from banyan.party.selectors import household_has_members
 from banyan.places import selectors as place_selectors
 from banyan.places.views import crumbs as place_crumbs
@@ -288,12 +288,13 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     into a URL, a redirect or the session store, and the page is not cached."""
     person = selectors.get_person_for_user(request.user, pk)
     field = request.POST.get("field", "")
-    try:
-        value = services.person_reveal(
+    ok, value = run_and_report(
+        request,
+        lambda: services.person_reveal(
             actor=request.user, person=person, field=field, ip=client_ip(request)
-        )
-    except DomainError as err:
-        messages.error(request, str(err.message))
+        ),
+    )
+    if not ok:
         return redirect("registry:person-detail", pk=person.pk)
     return _person_page(request, person, {field: value})
 

@@ -24,8 +24,7 @@ from django.views.decorators.http import require_POST
 
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
-from banyan.common.errors import DomainError
-from banyan.common.forms import run_service
+from banyan.common.forms import run_and_report, run_service
 from banyan.places.models import Node, NodeKind
 from banyan.places.selectors import node_list
 
@@ -209,15 +208,6 @@ def _back(meeting: Meeting) -> HttpResponse:
     return redirect("casework:meeting-detail", pk=meeting.pk)
 
 
-def _run(request: HttpRequest, call: Any) -> tuple[bool, Any]:
-    """Run a service for a one-button POST; a domain error becomes a message."""
-    try:
-        return True, call()
-    except DomainError as err:
-        messages.error(request, str(err.message))
-        return False, None
-
-
 # --- pages ----------------------------------------------------------------------------------
 
 
@@ -354,7 +344,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def meeting_add_escalated(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting_for_user(request.user, pk)
-    ok, items = _run(
+    ok, items = run_and_report(
         request, lambda: services.agenda_add_escalated(actor=request.user, meeting=meeting)
     )
     if ok:
@@ -389,7 +379,7 @@ def meeting_add_case(request: HttpRequest, pk: int) -> HttpResponse:
     if case is None or case.community_id != meeting.community_id:
         messages.error(request, _("There is no case #%(n)s in this community.") % {"n": number})
         return _back(meeting)
-    ok, _item = _run(
+    ok, _item = run_and_report(
         request,
         lambda: services.agenda_add_case(actor=request.user, meeting=meeting, case=case),
     )
@@ -493,7 +483,7 @@ def meeting_item_decide(request: HttpRequest, pk: int, item: int) -> HttpRespons
 def meeting_item_remove(request: HttpRequest, pk: int, item: int) -> HttpResponse:
     meeting = selectors.get_meeting_for_user(request.user, pk)
     agenda_item = _agenda_item(meeting, item)
-    ok, _none = _run(
+    ok, _none = run_and_report(
         request, lambda: services.agenda_item_remove(actor=request.user, item=agenda_item)
     )
     if ok:
@@ -505,7 +495,7 @@ def meeting_item_remove(request: HttpRequest, pk: int, item: int) -> HttpRespons
 @require_POST
 def meeting_finalise(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting_for_user(request.user, pk)
-    ok, _meeting = _run(
+    ok, _meeting = run_and_report(
         request, lambda: services.meeting_finalise(actor=request.user, meeting=meeting)
     )
     if ok:
