@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
 from banyan.common.forms import client_ip, run_and_report, run_service
+from banyan.common.pages import form_page
 from banyan.places.selectors import get_node_for_user
 from banyan.registry.selectors import get_person_for_user
 
@@ -51,14 +52,6 @@ def _next(request: HttpRequest, default: str) -> str:
     ):
         return target
     return default
-
-
-def _form_page(request: HttpRequest, form, title: str, back: str, subtitle: str = "", **extra):
-    return render(
-        request,
-        "party/form.html",
-        {"form": form, "title": title, "subtitle": subtitle, "back": back, **extra},
-    )
 
 
 # --- home, obligations, compliance -------------------------------------------------------
@@ -217,7 +210,7 @@ def member_create(request: HttpRequest, org_pk: int) -> HttpResponse:
         if member is not None:
             messages.success(request, _("%(name)s added.") % {"name": member.name})
             return redirect("party:member-detail", pk=member.pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         _("Add a member"),
@@ -283,7 +276,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if done is not None:
             messages.success(request, _("Saved."))
             return redirect("party:member-detail", pk=member.pk)
-    return _form_page(
+    return form_page(
         request, form, _("Edit member"), reverse("party:member-detail", args=[pk]), member.name
     )
 
@@ -320,7 +313,7 @@ def contact_log(request: HttpRequest, pk: int) -> HttpResponse:
             for error in form.errors.values():
                 messages.error(request, " ".join(error))
             return redirect(_next(request, back))
-    return _form_page(request, form, _("Log a contact"), back, member.name)
+    return form_page(request, form, _("Log a contact"), back, member.name)
 
 
 @login_required
@@ -341,7 +334,7 @@ def admission_add(request: HttpRequest, pk: int) -> HttpResponse:
         ):
             messages.success(request, _("Admission recorded: a hospital visit is now due."))
             return redirect("party:member-detail", pk=pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         _("Admitted to hospital"),
@@ -374,7 +367,7 @@ def member_mobile(request: HttpRequest, pk: int) -> HttpResponse:
         ):
             messages.success(request, _("Saved."))
             return redirect("party:member-detail", pk=pk)
-    return _form_page(
+    return form_page(
         request, form, _("Working away"), reverse("party:member-detail", args=[pk]), member.name
     )
 
@@ -405,7 +398,7 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
             if selectors.member_list(user=request.user).filter(pk=pk).exists():
                 return redirect("party:member-detail", pk=pk)
             return redirect("party:home")
-    return _form_page(
+    return form_page(
         request,
         form,
         _("Transfer to another branch"),
@@ -430,7 +423,7 @@ def member_lost(request: HttpRequest, pk: int) -> HttpResponse:
         if case is not None:
             messages.success(request, _("Marked as lost; a tracing case is open."))
             return redirect("party:tracing-detail", pk=case.pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         _("Lost touch (失联)"),
@@ -456,7 +449,7 @@ def service_add(request: HttpRequest, pk: int) -> HttpResponse:
         ):
             messages.success(request, _("Saved."))
             return redirect("party:member-detail", pk=pk)
-    return _form_page(
+    return form_page(
         request, form, _("Log service"), reverse("party:member-detail", args=[pk]), member.name
     )
 
@@ -698,7 +691,7 @@ def rule_create(request: HttpRequest) -> HttpResponse:
                 request, _("Rule saved; in force from %(date)s.") % {"date": rule.valid_from}
             )
             return redirect("party:rule-list")
-    return _form_page(request, form, _("New care rule"), reverse("party:rule-list"))
+    return form_page(request, form, _("New care rule"), reverse("party:rule-list"))
 
 
 @login_required
@@ -731,13 +724,13 @@ def rule_change(request: HttpRequest, pk: int) -> HttpResponse:
                     % {"date": version.valid_from},
                 )
                 return redirect("party:rule-list")
-    return _form_page(
+    return form_page(
         request,
         form,
         _("Change a care rule"),
         reverse("party:rule-list"),
         rule.display_name,
-        can_end=True,
+        template="party/rule_form.html",
     )
 
 
@@ -763,7 +756,7 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
         ):
             messages.success(request, _("Saved."))
             return redirect("party:home")
-    return _form_page(request, form, _("Party settings"), reverse("party:home"), community.name)
+    return form_page(request, form, _("Party settings"), reverse("party:home"), community.name)
 
 
 # --- in-service registrations ------------------------------------------------------------------

@@ -17,6 +17,7 @@ from banyan.accounts.scope import get_scope
 from banyan.casework.staff_selectors import household_panel
 from banyan.common.errors import DomainError
 from banyan.common.forms import client_ip, run_and_report, run_service
+from banyan.common.pages import form_page
 from banyan.party.selectors import household_has_members
 from banyan.places import selectors as place_selectors
 from banyan.places.views import crumbs as place_crumbs
@@ -115,15 +116,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
         if household is not None:
             messages.success(request, _("Household registered."))
             return redirect("registry:household-detail", pk=household.pk)
-    return render(
-        request,
-        "registry/form.html",
-        {
-            "form": form,
-            "title": _("Register a household"),
-            "subtitle": grid.name,
-        },
-    )
+    return form_page(request, form, _("Register a household"), subtitle=grid.name)
 
 
 @login_required
@@ -150,15 +143,12 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
         ):
             messages.success(request, _("Household saved."))
             return redirect("registry:household-detail", pk=household.pk)
-    return render(
+    return form_page(
         request,
-        "registry/form.html",
-        {
-            "form": form,
-            "title": _("Edit household"),
-            "subtitle": household.label,
-            "back": reverse("registry:household-detail", args=[household.pk]),
-        },
+        form,
+        _("Edit household"),
+        back=reverse("registry:household-detail", args=[household.pk]),
+        subtitle=household.label,
     )
 
 
@@ -194,15 +184,12 @@ def household_split(request: HttpRequest, pk: int) -> HttpResponse:
         if new is not None:
             messages.success(request, _("New household registered."))
             return redirect("registry:household-detail", pk=new.pk)
-    return render(
+    return form_page(
         request,
-        "registry/form.html",
-        {
-            "form": form,
-            "title": _("Split household"),
-            "subtitle": household.label,
-            "back": reverse("registry:household-detail", args=[household.pk]),
-        },
+        form,
+        _("Split household"),
+        back=reverse("registry:household-detail", args=[household.pk]),
+        subtitle=household.label,
     )
 
 
@@ -229,15 +216,12 @@ def household_merge(request: HttpRequest, pk: int) -> HttpResponse:
             if merged is not None:
                 messages.success(request, _("Households merged."))
                 return redirect("registry:household-detail", pk=merged.pk)
-    return render(
+    return form_page(
         request,
-        "registry/form.html",
-        {
-            "form": form,
-            "title": _("Merge household"),
-            "subtitle": household.label,
-            "back": reverse("registry:household-detail", args=[household.pk]),
-        },
+        form,
+        _("Merge household"),
+        back=reverse("registry:household-detail", args=[household.pk]),
+        subtitle=household.label,
     )
 
 
@@ -315,15 +299,12 @@ def person_add(request: HttpRequest, household_pk: int) -> HttpResponse:
         if person is not None:
             messages.success(request, _("%(name)s added.") % {"name": person.name})
             return redirect("registry:household-detail", pk=household.pk)
-    return render(
+    return form_page(
         request,
-        "registry/form.html",
-        {
-            "form": form,
-            "title": _("Add a person"),
-            "subtitle": household.label,
-            "back": reverse("registry:household-detail", args=[household.pk]),
-        },
+        form,
+        _("Add a person"),
+        back=reverse("registry:household-detail", args=[household.pk]),
+        subtitle=household.label,
     )
 
 
@@ -346,15 +327,12 @@ def person_birth(request: HttpRequest, household_pk: int) -> HttpResponse:
         if person is not None:
             messages.success(request, _("Birth of %(name)s recorded.") % {"name": person.name})
             return redirect("registry:household-detail", pk=household.pk)
-    return render(
+    return form_page(
         request,
-        "registry/form.html",
-        {
-            "form": form,
-            "title": _("Record a birth"),
-            "subtitle": household.label,
-            "back": reverse("registry:household-detail", args=[household.pk]),
-        },
+        form,
+        _("Record a birth"),
+        back=reverse("registry:household-detail", args=[household.pk]),
+        subtitle=household.label,
     )
 
 
@@ -379,15 +357,12 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         ):
             messages.success(request, _("Saved."))
             return redirect("registry:person-detail", pk=person.pk)
-    return render(
+    return form_page(
         request,
-        "registry/form.html",
-        {
-            "form": form,
-            "title": _("Edit person"),
-            "subtitle": person.name,
-            "back": reverse("registry:person-detail", args=[person.pk]),
-        },
+        form,
+        _("Edit person"),
+        back=reverse("registry:person-detail", args=[person.pk]),
+        subtitle=person.name,
     )
 
 
@@ -398,15 +373,12 @@ def _person_action(request, pk, form_class, title, call, done_message):
         if run_service(form, lambda: call(person, form.cleaned_data)) is not None:
             messages.success(request, done_message)
             return redirect("registry:person-detail", pk=person.pk)
-    return render(
+    return form_page(
         request,
-        "registry/form.html",
-        {
-            "form": form,
-            "title": title,
-            "subtitle": person.name,
-            "back": reverse("registry:person-detail", args=[person.pk]),
-        },
+        form,
+        title,
+        back=reverse("registry:person-detail", args=[person.pk]),
+        subtitle=person.name,
     )
 
 
@@ -483,15 +455,12 @@ def category_add(request: HttpRequest, pk: int) -> HttpResponse:
         ):
             messages.success(request, _("Category added."))
             return redirect("registry:person-detail", pk=person.pk)
-    return render(
+    return form_page(
         request,
-        "registry/form.html",
-        {
-            "form": form,
-            "title": _("Add a category"),
-            "subtitle": person.name,
-            "back": reverse("registry:person-detail", args=[person.pk]),
-        },
+        form,
+        _("Add a category"),
+        back=reverse("registry:person-detail", args=[person.pk]),
+        subtitle=person.name,
     )
 
 
@@ -511,15 +480,12 @@ def category_end(request: HttpRequest, pk: int) -> HttpResponse:
         ):
             messages.success(request, _("Category ended."))
             return redirect("registry:person-detail", pk=pc.person_id)
-    return render(
+    return form_page(
         request,
-        "registry/form.html",
-        {
-            "form": form,
-            "title": _("End a category"),
-            "subtitle": f"{pc.person.name} · {pc.category.display_name}",
-            "back": reverse("registry:person-detail", args=[pc.person_id]),
-        },
+        form,
+        _("End a category"),
+        back=reverse("registry:person-detail", args=[pc.person_id]),
+        subtitle=f"{pc.person.name} · {pc.category.display_name}",
     )
 
 

@@ -318,6 +318,17 @@ def test_the_admin_changes_a_rule_from_the_next_period(client, party):
     assert new.valid_from == dt.date(2024, 4, 1) and new.count == 2
 
 
+@time_machine.travel(NOW, tick=False)
+def test_the_admin_ends_a_rule_from_the_change_page(client, party):
+    rule = Rule.objects.get(code="mobile_call", community=None)
+    client.force_login(party.alice)
+    page = client.get(f"/party/rules/{rule.pk}/").content.decode()
+    assert 'name="count"' in page and 'name="end" value="1"' in page  # the form, then "end"
+    assert client.post(f"/party/rules/{rule.pk}/", {"end": "1"}).status_code == 302
+    ended = Rule.objects.get(code="mobile_call", community=party.community)
+    assert ended.active is False and ended.valid_from == dt.date(2024, 4, 1)
+
+
 # --- in-service members ------------------------------------------------------------------------
 
 
