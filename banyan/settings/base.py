@@ -103,12 +103,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # One cache every app-server process and every command shares, in the database the
 # deployment already has (no other server to run): what is kept there — a district's
 # party compliance tallies, warmed each night by `party_daily` — is then computed once,
-# not once per process. Its table is made by a migration (banyan.common).
+# not once per process. Its table is made by a migration (banyan.common). Every write
+# counts the table's rows, and only past MAX_ENTRIES are expired rows removed: 10,000
+# holds a district's day (100 communities × a few periods, and a new key each time a
+# community's data changes) while keeping that count cheap (Django's default is 300).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "banyan_cache",
-        "OPTIONS": {"MAX_ENTRIES": 100_000},
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
     }
 }
 
