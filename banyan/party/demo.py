@@ -220,12 +220,12 @@ def build_party(
     """Write the party organisation of `community` and its care since January `years`
     years ago (one by default; more for the benchmark's volume); return row counts.
     `greetings` adds the festival messages a branch sends every member each year, and
-    `rng` replaces the generator seeded from `seed` and the community's key, and `save`
+    `rng` replaces the generator seeded from `seed` and the community's code, and `save`
     is how rows are written (all three for the benchmark: volume, the same data from a
     district built in parallel, COPY)."""
     say = progress or (lambda _msg: None)
     today = today or timezone.localdate()
-    rng = rng or random.Random(seed * 104729 + community.pk)
+    rng = rng or random.Random(f"banyan-demo:party:{seed}:{community.code or community.pk}")
     tz = timezone.get_current_timezone()
     events: list[Event] = []
 
