@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
 from banyan.common.forms import run_and_report, run_service
+from banyan.common.pages import form_page
 from banyan.places.models import Node, NodeKind
 from banyan.places.selectors import node_list
 
@@ -263,15 +264,12 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
         if meeting is not None:
             messages.success(request, _("Meeting recorded. Now put items on its agenda."))
             return _back(meeting)
-    return render(
+    return form_page(
         request,
-        "casework/meeting_form.html",
-        {
-            "form": form,
-            "title": _("New committee meeting"),
-            "back": reverse("casework:meeting-list"),
-            "breadcrumbs": _crumbs(),
-        },
+        form,
+        _("New committee meeting"),
+        back=reverse("casework:meeting-list"),
+        breadcrumbs=_crumbs(),
     )
 
 
@@ -328,15 +326,12 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         ):
             messages.success(request, _("Meeting updated."))
             return _back(meeting)
-    return render(
+    return form_page(
         request,
-        "casework/meeting_form.html",
-        {
-            "form": form,
-            "title": _("Edit meeting"),
-            "back": reverse("casework:meeting-detail", args=[meeting.pk]),
-            "breadcrumbs": _crumbs(meeting),
-        },
+        form,
+        _("Edit meeting"),
+        back=reverse("casework:meeting-detail", args=[meeting.pk]),
+        breadcrumbs=_crumbs(meeting),
     )
 
 
@@ -416,16 +411,13 @@ def meeting_add_report(request: HttpRequest, pk: int) -> HttpResponse:
         if item is not None:
             messages.success(request, _("Grid report put on the agenda."))
             return _back(meeting)
-    return render(
+    return form_page(
         request,
-        "casework/meeting_form.html",
-        {
-            "form": form,
-            "title": _("Add a grid report"),
-            "subtitle": meeting.title,
-            "back": reverse("casework:meeting-detail", args=[meeting.pk]),
-            "breadcrumbs": _crumbs(meeting),
-        },
+        form,
+        _("Add a grid report"),
+        back=reverse("casework:meeting-detail", args=[meeting.pk]),
+        subtitle=meeting.title,
+        breadcrumbs=_crumbs(meeting),
     )
 
 
