@@ -44,6 +44,7 @@ from banyan.accounts.roles import Role
 from banyan.casework.demo import build_casework
 from banyan.casework.models import Case
 from banyan.demo.builder import PASSWORD, default_workers
+from banyan.demo.builder.run import Meter
 from banyan.demo.builder.sink import Sink, columns_of, instance_rows, sink_for
 from banyan.party.demo import build_party
 from banyan.party.models import Org
@@ -243,34 +244,6 @@ def _add(layer: str, plan: Plan, pk: int, index: int, sink: Sink) -> tuple[str, 
     return community.name, save.rows
 
 
-class _Meter:
-    """One line per community: its rows and time, the rows so far, the rate, time left."""
-
-    def __init__(self, say: Say, layer: str, total: int) -> None:
-        self.say, self.layer, self.total = say, layer, total
-        self.done = 0
-        self.rows: Counter[str] = Counter()
-        self.started = time.perf_counter()
-
-    def __call__(self, name: str, rows: Counter[str], seconds: float) -> None:
-        self.done += 1
-        self.rows.update(rows)
-        total = sum(self.rows.values())
-        elapsed = time.perf_counter() - self.started
-        left = elapsed / self.done * (self.total - self.done)
-        width = len(str(self.total))
-        self.say(
-            f"  {self.layer} [{self.done:>{width}}/{self.total}] {name}: "
-            f"{sum(rows.values()):,} rows in {seconds:.1f} s | {total:,} rows, "
-            f"{total / elapsed:,.0f} rows/s, {_duration(left)} left"
-        )
-
-
-def _duration(seconds: float) -> str:
-    seconds = round(seconds)
-    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d} s"
-
-
 # Set in each worker process by `_worker_init`.
 _WORKER: dict[str, Any] = {}
 
@@ -353,27 +326,27 @@ def add_missing(
             used = 1
         say(f"adding the {layer} layer to {len(todo)} communities, {used} process(es)")
         started = time.perf_counter()
-        meter = _Meter(say, layer, len(todo))
+        meter = Meter(say, len(todo), layer)
         jobs = [(index_of[pk], pk) for pk in todo]
         if used == 1:
             sink = sink_for(connection)
             for index, pk in jobs:
                 t0 = time.perf_counter()
                 name, rows = _add(layer, plan, pk, index, sink)
-                meter(name, rows, time.perf_counter() - t0)
+                meter.community(name, rows, time.perf_counter() - t0)
         else:
             connections.close_all()  # forked children open their own connections
             mp = multiprocessing.get_context("fork")
             with mp.Pool(used, initializer=_worker_init, initargs=(layer, plan)) as pool:
                 for name, rows, seconds in pool.imap_unordered(_worker_job, jobs):
-                    meter(name, rows, seconds)
+                    meter.community(name, rows, seconds)
         seconds = time.perf_counter() - started
-        total = sum(meter.rows.values())
+        total = sum(meter.counts.values())
         say(
             f"{layer}: {total:,} rows in {seconds:.1f} s ({total / max(seconds, 1e-9):,.0f} rows/s)"
         )
         out[layer] = {
-            "rows": dict(sorted(meter.rows.items())),
+            "rows": dict(sorted(meter.counts.items())),
             "seconds": round(seconds, 1),
             "communities": len(todo),
             "workers": used,
@@ -382,7 +355,7 @@ def add_missing(
         if connection.vendor == "postgresql":
             t0 = time.perf_counter()
             with connection.cursor() as cursor:
-                for table in sorted(meter.rows):
+                for table in sorted(meter.counts):
                     cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(table)}")
-            say(f"VACUUM ANALYZE of {len(meter.rows)} tables in {time.perf_counter() - t0:.0f} s")
+            say(f"VACUUM ANALYZE of {len(meter.counts)} tables in {time.perf_counter() - t0:.0f} s")
     return out

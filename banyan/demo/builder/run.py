@@ -287,7 +287,7 @@ def build(
         f"{DISTRICT_NAME}: {len(streets)} street(s), {communities} communit(y/ies), seed {seed}; "
         f"{connection.vendor}, {workers} process(es)"
     )
-    meter = _Meter(say, communities)
+    meter = Meter(say, communities)
     meter.counts["nodes"] += 1 + len(streets)
     if workers == 1:
         with _sqlite_cache():
@@ -305,12 +305,14 @@ def build(
     return result
 
 
-class _Meter:
-    """Progress: rows written, the rate, and the time left at that rate."""
+class Meter:
+    """Progress, one line per community: its rows and time, the rows so far, the rate, and
+    the time left at that rate (`label` names what is written, e.g. a bench layer)."""
 
-    def __init__(self, say: Progress, total: int) -> None:
+    def __init__(self, say: Progress, total: int, label: str = "") -> None:
         self.say = say
         self.total = total
+        self.prefix = f"{label} " if label else ""
         self.finished = 0
         self.counts: Counter[str] = Counter()
         self.started = time.perf_counter()
@@ -318,16 +320,19 @@ class _Meter:
     def done(self, d: Done) -> None:
         for line in d.lines:
             self.say(line)
+        self.community(d.name, d.counts, d.seconds)
+
+    def community(self, name: str, counts: Counter[str], seconds: float) -> None:
         self.finished += 1
-        self.counts.update(d.counts)
-        rows = sum(d.counts.values())
+        self.counts.update(counts)
+        rows = sum(counts.values())
         total_rows = sum(self.counts.values())
         elapsed = time.perf_counter() - self.started
         left = elapsed / self.finished * (self.total - self.finished)
         width = len(str(self.total))
         self.say(
-            f"  [{self.finished:>{width}}/{self.total}] {d.name}: {rows:,} rows in "
-            f"{d.seconds:.1f} s | {total_rows:,} rows, {total_rows / elapsed:,.0f} rows/s, "
+            f"  {self.prefix}[{self.finished:>{width}}/{self.total}] {name}: {rows:,} rows in "
+            f"{seconds:.1f} s | {total_rows:,} rows, {total_rows / elapsed:,.0f} rows/s, "
             f"{_duration(left)} left"
         )
 
@@ -344,7 +349,7 @@ _WORKER: dict[str, Any] = {}
 
 
 def _build_in_processes(
-    ctx: Context, district: Node, streets: list[Node], workers: int, meter: _Meter
+    ctx: Context, district: Node, streets: list[Node], workers: int, meter: Meter
 ) -> None:
     # Forked children must open their own connections, never share the parent's socket.
     connections.close_all()
