@@ -226,7 +226,6 @@ def _add(layer: str, plan: Plan, pk: int, index: int, sink: Sink) -> tuple[str, 
                 cases_per_year=v.cases_per_year,
                 visit_years=v.visit_years,
                 rng=random.Random(f"banyan-bench:casework:{plan.seed}:{index}"),
-                grid_order=("code", "id"),
                 save=save,
             )
         else:

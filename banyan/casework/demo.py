@@ -157,7 +157,6 @@ def build_casework(
     visit_years: float = 1,
     now: dt.datetime | None = None,
     rng: random.Random | None = None,
-    grid_order: tuple[str, ...] = ("code", "id"),
     save: Save = bulk_create,
 ) -> dict[str, int]:
     """Write a year of cases, visits and meetings for `community`; return row counts.
@@ -169,7 +168,7 @@ def build_casework(
     For the benchmark's volume: `cases_per_year`, `visit_years` (each household's visits
     go back that many years, with as many times the visits), `now` (the moment the history
     ends, for a run that must be the same another day), `rng` (drawn from the community's
-    place in the district), `grid_order` and `save` (how rows are written)."""
+    place in the district) and `save` (how rows are written)."""
     say = progress or (lambda _msg: None)
     ctx = _Ctx(
         community=community,
@@ -181,7 +180,7 @@ def build_casework(
     )
     staff = _staff(community)
     grids = list(
-        Node.objects.filter(community=community, kind=NodeKind.GRID_L2).order_by(*grid_order)
+        Node.objects.filter(community=community, kind=NodeKind.GRID_L2).order_by("code", "id")
     )
     households = list(
         Household.objects.filter(community=community, status="active")
