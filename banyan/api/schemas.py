@@ -142,7 +142,9 @@ class BuildingOut(Schema):
     year_built: int | None
     floors: int
     units: int
-    head: int | None = Field(None, description="The building head's person id")
+    head: int | None = Field(
+        None, description="The building head's person id; null for posts that see no residents"
+    )
     lat: Decimal | None
     lng: Decimal | None
 
@@ -164,7 +166,8 @@ class BuildingOut(Schema):
 
     @staticmethod
     def resolve_head(obj: object) -> int | None:
-        return obj.head_id  # type: ignore[attr-defined]
+        # Only what places.selectors.building_list lets the caller see; never `head_id`.
+        return getattr(obj, "shown_head_id", None)
 
 
 class BuildingIn(Schema):

@@ -7,7 +7,7 @@ manager of grid 1-1 cannot browse grid 2-1 by changing the id in the URL.
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.http import Http404
 
 from banyan.accounts.roles import Cap
@@ -97,12 +97,27 @@ def get_compound_for_user(user: User, pk: int) -> Compound:
 def building_list(
     *, user: User, compound: Compound | None = None, node: Node | None = None
 ) -> QuerySet[Building]:
+    """Buildings in scope, each with `shown_head_id` and `shown_head_name`: the building
+    head (a resident) only where the post sees residents (Cap.VIEW_REGISTRY); a post that
+    sees aggregates only gets None and "" (never `building.head`, which is not loaded)."""
     qs = Building.objects.filter(_place_q(user, building="id"))
     if compound is not None:
         qs = qs.filter(compound=compound)
     if node is not None:
         qs = qs.filter(grid__path__startswith=node.path)
-    return qs.select_related("compound", "head").order_by("compound__name", "number")
+    sees_residents = get_scope(user).q(Cap.VIEW_REGISTRY, building="id")
+    return (
+        qs.select_related("compound")
+        .annotate(
+            shown_head_id=Case(When(sees_residents, then=F("head_id")), default=None),
+            shown_head_name=Case(
+                When(sees_residents, then=F("head__name")),
+                default=Value(""),
+                output_field=CharField(),
+            ),
+        )
+        .order_by("compound__name", "number")
+    )
 
 
 def get_building_for_user(user: User, pk: int) -> Building:

@@ -229,6 +229,29 @@ def person_list(
     return qs.select_related("household").order_by("household_id", "id")
 
 
+def living_count(*, user: User, node: Node | None = None, category: Category | None = None) -> int:
+    """How many people live in the user's scope (under `node`, holding `category` now),
+    counted with Cap.VIEW_AGGREGATES: the figure an aggregates-only post sees, without
+    a single person. A sensitive category counts only where sensitive data may be seen."""
+    scope = get_scope(user)
+    qs = scope.filter(
+        Person.objects.filter(status=PersonStatus.LIVING_HERE),
+        Cap.VIEW_AGGREGATES,
+        building="household__building_id",
+    )
+    if node is not None:
+        qs = _under(qs, node)
+    if category is not None:
+        if category.sensitive:
+            qs = scope.filter(qs, Cap.VIEW_SENSITIVE, building="household__building_id")
+        today = timezone.localdate()
+        holds = PersonCategory.objects.filter(
+            person_id=OuterRef("pk"), category=category, valid_from__lte=today
+        ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        qs = qs.filter(Exists(holds))
+    return qs.count()
+
+
 def get_household_for_user(user: User, pk: int, cap: str = Cap.VIEW_REGISTRY) -> Household:
     """One household in the user's scope with `cap`, or Http404."""
     scope = get_scope(user)
@@ -320,7 +343,9 @@ def person_categories(*, person: Person, include_sensitive: bool) -> QuerySet[Pe
 def get_category_for_user(user: User, *, code: str, node: Node | None) -> Category:
     """A category by code that the user may filter by (sensitive ones need the post), or 404."""
     scope = get_scope(user)
-    community_ids = scope.community_ids(Cap.VIEW_REGISTRY)
+    community_ids = scope.community_ids(Cap.VIEW_REGISTRY) | scope.community_ids(
+        Cap.VIEW_AGGREGATES
+    )
     if node is not None and node.community_id is not None:
         community_ids = community_ids & {node.community_id}
     qs = Category.objects.filter(code=code).filter(

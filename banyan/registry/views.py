@@ -527,7 +527,10 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person_list(request: HttpRequest) -> HttpResponse:
-    """People living in a node's subtree, optionally with one current category (人员类别清)."""
+    """People living in a node's subtree, optionally with one current category (人员类别清).
+
+    A post that sees aggregates only (the district) gets the count and no one by name.
+    """
     node = category = None
     if request.GET.get("node", "").isdigit():
         node = place_selectors.get_node_for_user(request.user, int(request.GET["node"]))
@@ -535,14 +538,19 @@ def person_list(request: HttpRequest) -> HttpResponse:
         category = selectors.get_category_for_user(
             request.user, code=request.GET["category"], node=node
         )
-    persons = selectors.person_list(
-        user=request.user,
-        node=node,
-        category=category,
-        q=request.GET.get("q", "").strip(),
-        status="living",
-    ).select_related("household__building__compound")
-    page = Paginator(persons, PERSONS_PER_PAGE).get_page(request.GET.get("page"))
+    page = None
+    if get_scope(request.user).can(Cap.VIEW_REGISTRY):
+        persons = selectors.person_list(
+            user=request.user,
+            node=node,
+            category=category,
+            q=request.GET.get("q", "").strip(),
+            status="living",
+        ).select_related("household__building__compound")
+        page = Paginator(persons, PERSONS_PER_PAGE).get_page(request.GET.get("page"))
+        count = page.paginator.count
+    else:
+        count = selectors.living_count(user=request.user, node=node, category=category)
     return render(
         request,
         "registry/person_list.html",
@@ -550,6 +558,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "node": node,
             "category": category,
             "page": page,
+            "count": count,
             "breadcrumbs": place_crumbs(request.user, node) if node else [],
         },
     )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from banyan.accounts.roles import Role
+from banyan.accounts.tokens import token_issue
 from banyan.places.models import Building, Compound, Facility
 from banyan.timeline.models import Event, EventLink
 
-from .conftest import call_endpoint
+from .conftest import ApiClient, call_endpoint, make_post, make_user
 
 # Every places endpoint that names one of grid 1-1's objects, as (method, path, body).
 ENDPOINTS_1_1 = [
@@ -417,3 +419,19 @@ def test_place_lists_take_a_fixed_number_of_queries(
     assert r.status_code == 200
     if resource != "nodes":
         assert r.json()["count"] >= 20
+
+
+def test_the_district_never_sees_a_building_heads_person_id(tree, as_user):
+    building = tree.home_1_1.building
+    building.head = tree.home_1_1.person
+    building.save(update_fields=["head"])
+    district = make_user("districtviewer")
+    make_post(district, Role.DISTRICT_VIEWER, tree.district)
+    viewer = ApiClient(token_issue(user=district))
+    listed = viewer.get("/buildings", {"compound": tree.home_1_1.compound.pk}).json()["items"]
+    assert [b["head"] for b in listed] == [None]
+    assert viewer.get(f"/buildings/{building.pk}").json()["head"] is None
+    bob = as_user("bob")
+    assert bob.get(f"/buildings/{building.pk}").json()["head"] == tree.home_1_1.person.pk
+    listed = bob.get("/buildings").json()["items"]
+    assert [b["head"] for b in listed] == [tree.home_1_1.person.pk]

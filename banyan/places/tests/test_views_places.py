@@ -95,3 +95,30 @@ def test_household_create_with_a_building_of_another_grid_is_rejected(client, wo
     url = reverse("registry:household-create") + f"?grid={world.l2_1_1.pk}"
     r = client.post(url, {"building": world.building_2_1.pk, "room": "302"})
     assert r.status_code == 200 and "building" in r.context["form"].errors
+
+
+def _district_viewer(world):
+    district = make_user("districtviewer")
+    make_post(district, "district_viewer", world.district)
+    return district
+
+
+def test_the_district_never_sees_a_building_heads_name(client, world):
+    """Aggregates only means no person at all: not the head of a building either."""
+    building = world.building_1_1
+    building.head = world.person_1_1
+    building.save(update_fields=["head"])
+    client.force_login(_district_viewer(world))
+    for url in (
+        reverse("places:compound-detail", args=[world.compound_1_1.pk]),
+        reverse("places:building-detail", args=[building.pk]),
+    ):
+        r = client.get(url)
+        assert r.status_code == 200, url
+        assert "张桂英" not in r.content.decode(), url
+    # The grid manager still sees who the head is.
+    client.force_login(world.bob)
+    r = client.get(reverse("places:building-detail", args=[building.pk]))
+    assert "张桂英" in r.content.decode()
+    r = client.get(reverse("places:compound-detail", args=[world.compound_1_1.pk]))
+    assert "张桂英" in r.content.decode()

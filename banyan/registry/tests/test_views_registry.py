@@ -349,3 +349,25 @@ def test_people_list_query_count_is_bounded(client, world, django_assert_max_num
     with django_assert_max_num_queries(12):
         r = client.get(reverse("registry:person-list"), {"node": world.l2_1_1.pk})
     assert r.context["page"].paginator.count == 31
+
+
+def test_the_district_sees_how_many_people_hold_a_category_and_nobody_by_name(client, rich):
+    """Aggregates only: the people-by-category page gives the district its count, no names."""
+    from banyan.accounts.tests.factories import make_post, make_user
+
+    district = make_user("districtviewer")
+    make_post(district, "district_viewer", rich.district)
+    client.force_login(district)
+    r = client.get(
+        reverse("registry:person-list"), {"node": rich.community.pk, "category": "empty_nest"}
+    )
+    assert r.status_code == 200
+    assert r.context["count"] == 1
+    body = r.content.decode()
+    assert "张桂英" not in body
+    assert reverse("registry:person-detail", args=[rich.person_1_1.pk]) not in body
+    # A sensitive category is not even counted for the district.
+    r = client.get(
+        reverse("registry:person-list"), {"node": rich.community.pk, "category": "dibao"}
+    )
+    assert r.status_code == 404
