@@ -45,7 +45,7 @@ def node_list(
         qs = qs.filter(kind=kind)
     if q:
         qs = qs.filter(name__icontains=q)
-    return qs.order_by("path")
+    return qs.order_by("sort_key", "id")
 
 
 def get_node_for_user(user: User, pk: int) -> Node:
@@ -63,7 +63,7 @@ def node_chain(node: Node, *, user: User, include_self: bool = True) -> list[Nod
 
 
 def node_children(*, user: User, node: Node) -> list[Node]:
-    return list(node_list(user=user, parent=node).order_by("sort_order", "code", "name"))
+    return list(node_list(user=user, parent=node))
 
 
 def compound_list(*, user: User, node: Node | None = None, q: str = "") -> QuerySet[Compound]:
@@ -78,7 +78,7 @@ def compound_list(*, user: User, node: Node | None = None, q: str = "") -> Query
         qs = qs.filter(grid__path__startswith=node.path)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(address__icontains=q))
-    return qs.select_related("grid").order_by("grid__path", "name")
+    return qs.select_related("grid").order_by("grid__sort_key", "name", "id")
 
 
 def compounds_with_counts(*, user: User, grid: Node) -> list[Compound]:
@@ -116,7 +116,7 @@ def building_list(
                 output_field=CharField(),
             ),
         )
-        .order_by("compound__name", "number")
+        .order_by("compound__name", "sort_key", "id")
     )
 
 
@@ -136,7 +136,7 @@ def facility_list(
         qs = qs.filter(node__path__startswith=node.path) if subtree else qs.filter(node=node)
     if q:
         qs = qs.filter(name__icontains=q)
-    return qs.select_related("kind", "node", "compound").order_by("node__path", "name")
+    return qs.select_related("kind", "node", "compound").order_by("node__sort_key", "name", "id")
 
 
 def get_facility_for_user(user: User, pk: int) -> Facility:

@@ -106,7 +106,7 @@ def _listed(qs: QuerySet[Household]) -> QuerySet[Household]:
     return (
         qs.select_related("building__compound", "grid")
         .defer("grid__geometry", "building__compound__geometry")
-        .order_by("building__compound__name", "building__number", "unit", "room", "id")
+        .order_by("building__compound__name", "building__sort_key", "sort_key", "id")
     )
 
 
@@ -142,7 +142,7 @@ def household_rows(*, user: User, qs: QuerySet[Household]) -> QuerySet[Household
                 "b__compound", condition=Q(b__compound__community_id__in=communities)
             ),
         )
-        .order_by("c__name", "b__number", "unit", "room", "id")
+        .order_by("c__name", "b__sort_key", "sort_key", "id")
         .values(
             "id",
             "community_id",

@@ -23,6 +23,7 @@ from banyan.common.cleaning import clean_choice, clean_text
 from banyan.common.errors import InvalidTransition, ValidationFailed
 from banyan.common.idnumber import birth_date_of, gender_of, normalize_id_number
 from banyan.common.masking import mask_id_number
+from banyan.common.ordering import household_sort_key
 from banyan.common.phone import normalize_phone
 from banyan.places.models import Building, Node, NodeKind
 from banyan.timeline.services import record
@@ -123,7 +124,14 @@ def _place(grid: Node, building: Building | None, unit: str, room: str, address:
             _("Give a building and room, or an address for a home outside any compound."),
             field="address",
         )
-    return {"grid": grid, "building": building, "unit": unit, "room": room, "address": address}
+    return {
+        "grid": grid,
+        "building": building,
+        "unit": unit,
+        "room": room,
+        "address": address,
+        "sort_key": household_sort_key(unit=unit, room=room, address=address),
+    }
 
 
 def _ensure_room_free(place: dict, *, exclude_pk: int | None = None) -> None:
@@ -202,14 +210,16 @@ def household_update(
         "unit": place["unit"],
         "room": place["room"],
         "address": place["address"],
+        "sort_key": place["sort_key"],
         "situation_note": clean_text(situation_note, "situation_note", max_length=2000),
     }
-    changed = [f for f, v in changes.items() if getattr(household, f) != v]
+    saved = [f for f, v in changes.items() if getattr(household, f) != v]
+    changed = [f for f in saved if f != "sort_key"]
     if not changed:
         return household
-    for f in changed:
+    for f in saved:
         setattr(household, f, changes[f])
-    household.save(update_fields=changed)
+    household.save(update_fields=saved)
     record(
         actor=actor,
         community=household.community,

@@ -435,3 +435,19 @@ def test_the_district_never_sees_a_building_heads_person_id(tree, as_user):
     assert bob.get(f"/buildings/{building.pk}").json()["head"] == tree.home_1_1.person.pk
     listed = bob.get("/buildings").json()["items"]
     assert [b["head"] for b in listed] == [tree.home_1_1.person.pk]
+
+
+def test_buildings_and_grids_come_in_natural_order(tree, as_user):
+    from banyan.accounts.tests.factories import make_node
+    from banyan.places import services
+
+    for number in ["10栋", "2栋", "11栋"]:
+        services.building_create(actor=tree.alice, compound=tree.home_1_1.compound, number=number)
+    for n in (10, 3):
+        make_node("grid_l1", f"第{n}号网格", tree.community, code=str(n))
+    alice = as_user("alice")
+    listed = alice.get("/buildings", {"compound": tree.home_1_1.compound.pk}).json()["items"]
+    assert [b["number"] for b in listed] == ["1栋", "2栋", "10栋", "11栋"]
+    grids = alice.get("/nodes", {"parent": tree.community.pk}).json()["items"]
+    names = [g["name"] for g in grids]
+    assert names.index("第3号网格") < names.index("第10号网格")
