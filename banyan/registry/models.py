@@ -115,6 +115,9 @@ class Person(models.Model):
     grid = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="members")
     name = models.CharField(_("name"), max_length=50, db_index=True)
+    # Pinyin initials of the name (张桂英 → "zgy"; "cgf zgf" for a surname read two ways),
+    # for search; kept with the name by the services (common.pinyin).
+    name_initials = models.CharField(max_length=40, blank=True, editable=False)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"))
     id_number_encrypted = models.TextField(blank=True, editable=False)

@@ -31,6 +31,20 @@ def fill_household_keys(apps, schema_editor):
     Household.objects.bulk_update(batch, ["sort_key"])
 
 
+def fill_name_initials(apps, schema_editor):
+    from banyan.common.pinyin import name_initials
+
+    Person = apps.get_model("registry", "Person")
+    batch = []
+    for p in Person.objects.only("id", "name").iterator(chunk_size=2000):
+        p.name_initials = name_initials(p.name)
+        batch.append(p)
+        if len(batch) >= 2000:
+            Person.objects.bulk_update(batch, ["name_initials"])
+            batch = []
+    Person.objects.bulk_update(batch, ["name_initials"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -47,5 +61,11 @@ class Migration(migrations.Migration):
             name='sort_key',
             field=models.CharField(blank=True, editable=False, max_length=100),
         ),
+        migrations.AddField(
+            model_name='person',
+            name='name_initials',
+            field=models.CharField(blank=True, editable=False, max_length=40),
+        ),
         migrations.RunPython(fill_household_keys, migrations.RunPython.noop),
+        migrations.RunPython(fill_name_initials, migrations.RunPython.noop),
     ]
