@@ -45,10 +45,12 @@ class LookupRefused(DomainError):
 
 
 def _write(actor: User, action: str, *, detail: str, ip: str | None, via: str) -> None:
+    assert actor.pk is not None
     AccessLog.objects.create(user_id=actor.pk, action=action, detail=detail, ip=ip or None, via=via)
 
 
 def _community_ids(actor: User) -> list[int]:
+    assert actor.pk is not None
     return sorted(
         {
             c
