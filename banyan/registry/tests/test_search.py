@@ -174,23 +174,26 @@ def test_guessing_numbers_is_slowed_then_stopped_and_reported(
 ):
     candidates = [make_id_number("530802", dt.date(1950, 3, 14), s) for s in range(200, 260, 2)]
     client.force_login(rich.bob)
-    with time_machine.travel(dt.datetime(2026, 5, 4, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
-        with django_capture_on_commit_callbacks(execute=True):
-            for guess in candidates[:3]:
-                assert not search(client, guess).context["error"]
-            slowed = search(client, candidates[3])
-            assert "30" in slowed.context["error"] and people(slowed) == []
-            clock.shift(dt.timedelta(seconds=31))
-            assert not search(client, candidates[4]).context["error"]
-            clock.shift(dt.timedelta(seconds=31))
-            assert not search(client, candidates[5]).context["error"]
-            clock.shift(dt.timedelta(seconds=31))
-            # Six rows in a day (the refused one counts): the next is stopped, and the
-            # right guess finds nobody any more.
-            stopped = search(client, ID)
-            assert stopped.context["error"] and people(stopped) == []
-            clock.shift(dt.timedelta(minutes=5))
-            assert search(client, ID).context["error"]
+    day = dt.datetime(2026, 5, 4, 9, 0, tzinfo=dt.UTC)
+    with (
+        time_machine.travel(day, tick=False) as clock,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        for guess in candidates[:3]:
+            assert not search(client, guess).context["error"]
+        slowed = search(client, candidates[3])
+        assert "30" in slowed.context["error"] and people(slowed) == []
+        clock.shift(dt.timedelta(seconds=31))
+        assert not search(client, candidates[4]).context["error"]
+        clock.shift(dt.timedelta(seconds=31))
+        assert not search(client, candidates[5]).context["error"]
+        clock.shift(dt.timedelta(seconds=31))
+        # Six rows in a day (the refused one counts): the next is stopped, and the
+        # right guess finds nobody any more.
+        stopped = search(client, ID)
+        assert stopped.context["error"] and people(stopped) == []
+        clock.shift(dt.timedelta(minutes=5))
+        assert search(client, ID).context["error"]
     # The community's administrator is told once; bob is not told about himself.
     alerts = Notification.objects.filter(kind="security")
     assert [n.user_id for n in alerts] == [rich.alice.pk]
