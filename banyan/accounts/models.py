@@ -56,6 +56,9 @@ class AccessLog(models.Model):
         EXPORT = "export", _("Exported data")
         LOOKUP_ID_NUMBER = "lookup_id_number", _("Searched by ID number")
         LOOKUP_PHONE = "lookup_phone", _("Searched by phone")
+        # A search by a full ID number or phone that was refused: the post may not, or
+        # the user searched too fast or too often (accounts.lookups).
+        LOOKUP_REFUSED = "lookup_refused", _("Search by ID number or phone refused")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -70,6 +73,8 @@ class AccessLog(models.Model):
 
     class Meta:
         ordering = ["-at"]
+        # The lookup guard counts a user's recent searches by ID number or phone.
+        indexes = [models.Index(fields=["user", "action", "at"])]
         verbose_name = _("access-log entry")
         verbose_name_plural = _("access log")
 

@@ -84,7 +84,7 @@ def grantable_building_list(*, user: User) -> QuerySet[Building]:
         building_list(user=user)
         .filter(community_id__in=sorted(ids))
         .select_related("grid")
-        .order_by("grid__path", "compound__name", "number")
+        .order_by("grid__sort_key", "compound__name", "sort_key", "id")
     )
 
 

@@ -9,6 +9,9 @@ from decimal import Decimal
 from typing import Generic, Literal, TypeVar
 
 from ninja import Field, Schema
+from pydantic import field_validator
+
+from banyan.common.lookups import refuse_identifier_in_url
 
 T = TypeVar("T")
 
@@ -35,7 +38,18 @@ class PageParams(Schema):
 
 
 class ListParams(PageParams):
-    q: str = Field("", max_length=100, description="Text search")
+    q: str = Field(
+        "",
+        max_length=100,
+        description="Text search. A whole ID number or phone is refused here (400, field "
+        "`q`): numbers never go into a URL; search by them with POST /persons/search.",
+    )
+
+    @field_validator("q")
+    @classmethod
+    def _no_numbers_in_urls(cls, value: str) -> str:
+        refuse_identifier_in_url(value)
+        return value
 
 
 class TokenIn(Schema):
@@ -142,7 +156,9 @@ class BuildingOut(Schema):
     year_built: int | None
     floors: int
     units: int
-    head: int | None = Field(None, description="The building head's person id")
+    head: int | None = Field(
+        None, description="The building head's person id; null for posts that see no residents"
+    )
     lat: Decimal | None
     lng: Decimal | None
 
@@ -164,7 +180,8 @@ class BuildingOut(Schema):
 
     @staticmethod
     def resolve_head(obj: object) -> int | None:
-        return obj.head_id  # type: ignore[attr-defined]
+        # Only what places.selectors.building_list lets the caller see; never `head_id`.
+        return getattr(obj, "shown_head_id", None)
 
 
 class BuildingIn(Schema):
@@ -300,6 +317,24 @@ class PersonFilters(ListParams):
     building: int | None = None
     household: int | None = None
     status: Literal["living", "moved_out", "deceased", "all"] = "living"
+
+
+class PersonSearchIn(PageParams):
+    """A person search in a request body, so that an ID number or phone never enters a
+    URL: the filters of GET /persons, and `q` as the web search reads it."""
+
+    q: str = Field(
+        ...,
+        max_length=100,
+        description="A name or part of one, pinyin initials (zgy), the last four digits of "
+        "a phone, a masked phone (138****5678), or, for posts that may reveal, a whole "
+        "ID number or phone (logged, and limited per user)",
+    )
+    node: int | None = Field(None, description="Only persons in this node's subtree")
+    compound: int | None = None
+    building: int | None = None
+    household: int | None = None
+    status: Literal["living", "moved_out", "deceased", "all"] = "all"
 
 
 class CategoryOut(Schema):

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -43,7 +43,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Q
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from banyan.accounts.models import Post
@@ -227,15 +227,12 @@ def scenarios(fx: Fixtures, opts: Options) -> list[Scenario]:
         Scenario(
             "household_detail", f"/registry/households/{fx.household.pk}/", MANAGER, "session"
         ),
-        Scenario("person_search_name", _search(fx.person.name), SECRETARY, "session"),
-        Scenario(
-            "person_lookup_id_number",
-            _search(fx.id_number),
-            SECRETARY,
-            "session",
-            explain="id_number_hash",
-        ),
-        Scenario("person_lookup_phone", _search(fx.phone), SECRETARY, "session", explain="phone"),
+        _search("person_search_name", fx.person.name),
+        _search("person_lookup_id_number", fx.id_number, explain="id_number_hash"),
+        _search("person_lookup_phone", fx.phone, explain="phone"),
+        # Item 18 of issue 10: a fragment (two characters of a name), which matches
+        # people by name and households by member, counted and paged.
+        _search("person_search_fragment", fx.person.name[1:3]),
         Scenario("tree_community", f"/places/nodes/{fx.community.pk}/", SECRETARY, "session"),
         # A grid worker's phone asking for their households, as the page above does;
         # the community-wide list of the secretary is its own scenario.
@@ -284,9 +281,31 @@ def scenarios(fx: Fixtures, opts: Options) -> list[Scenario]:
     ]
 
 
-def _search(q: str) -> str:
-    return f"/registry/search/?q={quote(q)}"
+SEARCH = "/registry/search/"
 
+
+def _search(name: str, q: str, *, explain: str = "") -> Scenario:
+    """The search as the secretary's browser makes it: the form POSTs the text (numbers
+    never go into a URL), and the answer is the first page of results."""
+    return Scenario(
+        name,
+        SEARCH,
+        SECRETARY,
+        "session",
+        explain=explain,
+        steps=((SEARCH, urlencode({"q": q})),),
+        form_page=SEARCH,
+    )
+
+
+# The bench searches by number thousands of times as one user: the lookup guard that
+# stops a person guessing (accounts.lookups) would stop it too. Its own server and the
+# in-process pass lift the limits; the guard's cost (two counts on the access log's
+# (user, action, at) index and one row written) is still in every lookup measured.
+UNGUARDED = {
+    "BANYAN_LOOKUP_SLOW_AFTER": "100000000",
+    "BANYAN_LOOKUP_STOP_AFTER": "100000000",
+}
 
 TRIVIAL = Scenario("trivial", "/bench/ping", None, "none")
 
@@ -309,6 +328,17 @@ def count_queries(items: list[Scenario], runs: int = 5) -> dict[str, Counted]:
     the query count, and where the time goes in-process (database or Python)."""
     users = {u.username: u for u in get_user_model().objects.filter(username__in=USERS)}
     out: dict[str, Counted] = {}
+    unguarded = override_settings(**{k: int(v) for k, v in UNGUARDED.items()})
+    unguarded.enable()
+    try:
+        return _count_queries(items, users, runs, out)
+    finally:
+        unguarded.disable()
+
+
+def _count_queries(
+    items: list[Scenario], users: dict[str, Any], runs: int, out: dict[str, Counted]
+) -> dict[str, Counted]:
     for sc in items:
         client = Client(HTTP_HOST="127.0.0.1")
         extra: dict[str, str] = {}
@@ -474,6 +504,7 @@ def app_server(workers: int, log: Path) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "banyan.settings.local")
+    env.update(UNGUARDED)
     command = [
         sys.executable,
         "-m",
@@ -602,7 +633,8 @@ def run(
     else:
         server = f"an external server at {server_url}"
         measured = run_load(server_url, items, opts)
-    posted = sum(m.get("posted", 0) for m in measured["scenarios"].values())
+    # The case's moves only: the searches post their form too, and change nothing.
+    posted = measured["scenarios"].get("casework_case_transition", {}).get("posted", 0)
     moves = transitions_recorded(fx.moving) - moves_before
     if moves != posted:
         raise RuntimeError(f"{posted} transitions posted over HTTP, but {moves} recorded")

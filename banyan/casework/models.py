@@ -374,6 +374,8 @@ class Notification(models.Model):
         REOPENED = "reopened", _("Reopened by the resident")
         CONFIRMED = "confirmed", _("Confirmed by the resident")
         NEW_CASE = "new_case", _("New case in your grid")
+        # From accounts.alerts: e.g. a user stopped for guessing at ID numbers.
+        SECURITY = "security", _("Security alert")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

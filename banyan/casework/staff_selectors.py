@@ -91,7 +91,7 @@ def handoff_grids(*, case: Case) -> QuerySet[Node]:
     return (
         Node.objects.filter(community_id=case.community_id, kind=NodeKind.GRID_L2)
         .exclude(pk=case.grid_id)
-        .order_by("path")
+        .order_by("sort_key", "id")
     )
 
 

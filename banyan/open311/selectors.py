@@ -296,7 +296,7 @@ def grid_at(*, community: Node, lat: float, lng: float) -> Node | None:
     """The community's second-level grid whose mapped area holds the point."""
     grids = Node.objects.filter(
         community=community, kind=NodeKind.GRID_L2, geometry__isnull=False
-    ).order_by("path")
+    ).order_by("sort_key", "id")
     for grid in grids:
         if isinstance(grid.geometry, dict) and _in_geometry(lng, lat, grid.geometry):
             return grid

@@ -300,7 +300,7 @@ def rule_list(*, user: User) -> list[tuple[Node, list[Rule]]]:
     """Each community the user administers party data in, with every rule version that
     applies there (shared defaults and its own), current first."""
     ids = get_scope(user).community_ids(Cap.PARTY_ADMIN)
-    communities = list(Node.objects.filter(pk__in=ids).order_by("path"))
+    communities = list(Node.objects.filter(pk__in=ids).order_by("sort_key", "id"))
     rows = list(
         Rule.objects.filter(Q(community__isnull=True) | Q(community_id__in=ids)).order_by(
             "code", "-valid_from"
@@ -908,7 +908,7 @@ def households_with_members(*, user: User, node: Node | None = None) -> QuerySet
     return (
         qs.filter(Exists(has_member))
         .select_related("building__compound")
-        .order_by("building__compound__name", "building__number", "unit", "room", "id")
+        .order_by("building__compound__name", "building__sort_key", "sort_key", "id")
     )
 
 

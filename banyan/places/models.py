@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from banyan.common.bilingual import BilingualName
+from banyan.common.ordering import node_sort_key
 
 
 class NodeKind(models.TextChoices):
@@ -44,9 +45,12 @@ class Node(models.Model):
     lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     sort_order = models.PositiveIntegerField(default=0)
+    # The parent's key, then this node's (sort order, code): siblings in the order people
+    # count them (第一网格 … 第八网格), the whole tree depth first. common.ordering.
+    sort_key = models.CharField(max_length=255, blank=True, db_index=True, editable=False)
 
     class Meta:
-        ordering = ["path"]
+        ordering = ["sort_key", "id"]
         indexes = [models.Index(fields=["community", "kind"])]
         verbose_name = _("node")
         verbose_name_plural = _("nodes")
@@ -60,6 +64,18 @@ class Node(models.Model):
 
     def is_within(self, other: Node) -> bool:
         return self.path.startswith(other.path)
+
+
+def tree_sort_key(node: Node) -> str:
+    """The sort key a node should have, from its parent's (already set) and its own fields;
+    whoever writes a node's path writes this with it."""
+    parent = node.parent  # the cached parent (the demo builder's is not saved yet), or None
+    return node_sort_key(
+        parent_key=parent.sort_key if parent is not None else "",
+        sort_order=node.sort_order,
+        code=node.code,
+        name=node.name,
+    )
 
 
 class PropertyManagement(models.TextChoices):
@@ -101,6 +117,8 @@ class Building(models.Model):
     grid = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
     compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="buildings")
     number = models.CharField(_("building number"), max_length=32)
+    # natural_key(number): 1栋, 2栋 … 10栋 (common.ordering), kept by the services.
+    sort_key = models.CharField(max_length=64, blank=True, editable=False)
     era = models.CharField(_("era"), max_length=50, blank=True)
     year_built = models.PositiveSmallIntegerField(_("year built"), null=True, blank=True)
     floors = models.PositiveSmallIntegerField(_("floors"), default=1)
@@ -117,8 +135,11 @@ class Building(models.Model):
     lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
 
     class Meta:
-        ordering = ["compound_id", "number"]
-        indexes = [models.Index(fields=["community", "grid"])]
+        ordering = ["compound_id", "sort_key", "id"]
+        indexes = [
+            models.Index(fields=["community", "grid"]),
+            models.Index(fields=["compound", "sort_key"]),
+        ]
         verbose_name = _("building")
         verbose_name_plural = _("buildings")
 

@@ -7,7 +7,7 @@ manager of grid 1-1 cannot browse grid 2-1 by changing the id in the URL.
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.http import Http404
 
 from banyan.accounts.roles import Cap
@@ -45,7 +45,7 @@ def node_list(
         qs = qs.filter(kind=kind)
     if q:
         qs = qs.filter(name__icontains=q)
-    return qs.order_by("path")
+    return qs.order_by("sort_key", "id")
 
 
 def get_node_for_user(user: User, pk: int) -> Node:
@@ -63,7 +63,7 @@ def node_chain(node: Node, *, user: User, include_self: bool = True) -> list[Nod
 
 
 def node_children(*, user: User, node: Node) -> list[Node]:
-    return list(node_list(user=user, parent=node).order_by("sort_order", "code", "name"))
+    return list(node_list(user=user, parent=node))
 
 
 def compound_list(*, user: User, node: Node | None = None, q: str = "") -> QuerySet[Compound]:
@@ -78,7 +78,7 @@ def compound_list(*, user: User, node: Node | None = None, q: str = "") -> Query
         qs = qs.filter(grid__path__startswith=node.path)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(address__icontains=q))
-    return qs.select_related("grid").order_by("grid__path", "name")
+    return qs.select_related("grid").order_by("grid__sort_key", "name", "id")
 
 
 def compounds_with_counts(*, user: User, grid: Node) -> list[Compound]:
@@ -97,12 +97,27 @@ def get_compound_for_user(user: User, pk: int) -> Compound:
 def building_list(
     *, user: User, compound: Compound | None = None, node: Node | None = None
 ) -> QuerySet[Building]:
+    """Buildings in scope, each with `shown_head_id` and `shown_head_name`: the building
+    head (a resident) only where the post sees residents (Cap.VIEW_REGISTRY); a post that
+    sees aggregates only gets None and "" (never `building.head`, which is not loaded)."""
     qs = Building.objects.filter(_place_q(user, building="id"))
     if compound is not None:
         qs = qs.filter(compound=compound)
     if node is not None:
         qs = qs.filter(grid__path__startswith=node.path)
-    return qs.select_related("compound", "head").order_by("compound__name", "number")
+    sees_residents = get_scope(user).q(Cap.VIEW_REGISTRY, building="id")
+    return (
+        qs.select_related("compound")
+        .annotate(
+            shown_head_id=Case(When(sees_residents, then=F("head_id")), default=None),
+            shown_head_name=Case(
+                When(sees_residents, then=F("head__name")),
+                default=Value(""),
+                output_field=CharField(),
+            ),
+        )
+        .order_by("compound__name", "sort_key", "id")
+    )
 
 
 def get_building_for_user(user: User, pk: int) -> Building:
@@ -121,7 +136,7 @@ def facility_list(
         qs = qs.filter(node__path__startswith=node.path) if subtree else qs.filter(node=node)
     if q:
         qs = qs.filter(name__icontains=q)
-    return qs.select_related("kind", "node", "compound").order_by("node__path", "name")
+    return qs.select_related("kind", "node", "compound").order_by("node__sort_key", "name", "id")
 
 
 def get_facility_for_user(user: User, pk: int) -> Facility:

@@ -22,6 +22,7 @@ from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope, require
 from banyan.common.cleaning import clean_text
 from banyan.common.errors import ValidationFailed
+from banyan.common.ordering import natural_key
 from banyan.registry.models import Person, PersonStatus
 from banyan.timeline.services import record
 
@@ -247,6 +248,7 @@ def _clean_building(
         )
     return {
         "number": number,
+        "sort_key": natural_key(number),
         "era": clean_text(era, "era", max_length=50),
         "year_built": _year(year_built),
         "floors": _count(floors, "floors", maximum=200),
@@ -325,7 +327,7 @@ def building_update(
         lng=lng,
         exclude_pk=building.pk,
     )
-    changed = _apply(building, values)
+    changed = [f for f in _apply(building, values) if f != "sort_key"]
     if changed:
         # No template for this verb yet: the timeline shows the summary.
         record(

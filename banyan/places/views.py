@@ -91,6 +91,9 @@ def compound_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
     building = selectors.get_building_for_user(request.user, pk)
+    caps = get_scope(request.user).caps_at(
+        community_id=building.community_id, grid_id=building.grid_id, building_id=building.pk
+    )
     households = registry_selectors.with_member_counts(
         registry_selectors.household_list(user=request.user, building_id=building.pk)
     )
@@ -110,12 +113,9 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "rows": [(h, h.member_count) for h in page.object_list],
             "breadcrumbs": trail,
-            "can_edit": Cap.EDIT_REGISTRY
-            in get_scope(request.user).caps_at(
-                community_id=building.community_id,
-                grid_id=building.grid_id,
-                building_id=building.pk,
-            ),
+            "can_edit": Cap.EDIT_REGISTRY in caps,
+            # Who the building head is is a resident's name: not for aggregates-only posts.
+            "sees_residents": Cap.VIEW_REGISTRY in caps,
             "title": _("Building"),
         },
     )

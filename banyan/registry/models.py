@@ -33,6 +33,8 @@ class Household(models.Model):
     unit = models.CharField(_("unit"), max_length=16, blank=True)
     room = models.CharField(_("room"), max_length=16, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # Unit, room, address in natural order (room 201 before 1101), kept by the services.
+    sort_key = models.CharField(max_length=100, blank=True, editable=False)
     status = models.CharField(
         _("status"), max_length=16, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE
     )
@@ -41,7 +43,7 @@ class Household(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
-        ordering = ["building_id", "unit", "room", "id"]
+        ordering = ["building_id", "sort_key", "id"]
         indexes = [
             models.Index(fields=["community", "grid", "id"]),
             models.Index(fields=["grid", "building", "unit", "room"]),
@@ -113,6 +115,9 @@ class Person(models.Model):
     grid = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="members")
     name = models.CharField(_("name"), max_length=50, db_index=True)
+    # Pinyin initials of the name (张桂英 → "zgy"; "cgf zgf" for a surname read two ways),
+    # for search; kept with the name by the services (common.pinyin).
+    name_initials = models.CharField(max_length=40, blank=True, editable=False)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"))
     id_number_encrypted = models.TextField(blank=True, editable=False)

@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
@@ -33,7 +34,7 @@ from banyan.common import crypto
 from banyan.common.errors import ValidationFailed
 from banyan.common.idnumber import normalize_id_number
 from banyan.common.phone import normalize_phone
-from banyan.places.models import Building, Node, building_label
+from banyan.places.models import Node, building_label
 
 from .models import (
     Category,
@@ -85,18 +86,7 @@ def household_list(
     if building_id is not None:
         qs = qs.filter(building_id=building_id)
     if q:
-        # Tenant first: the compounds and members searched are the scope's communities'
-        # own (semi-joins on their community index), never every row of the district.
-        communities = sorted(scope.community_ids(Cap.VIEW_REGISTRY))
-        buildings = Building.objects.filter(
-            community_id__in=communities,
-            compound__community_id__in=communities,
-            compound__name__icontains=q,
-        ).values("id")
-        members = Person.objects.filter(community_id__in=communities, name__icontains=q).values(
-            "household_id"
-        )
-        qs = qs.filter(Q(address__icontains=q) | Q(building_id__in=buildings) | Q(pk__in=members))
+        qs = qs.filter(_household_match(user, parse_search(q)))
     return _listed(qs)
 
 
@@ -106,7 +96,7 @@ def _listed(qs: QuerySet[Household]) -> QuerySet[Household]:
     return (
         qs.select_related("building__compound", "grid")
         .defer("grid__geometry", "building__compound__geometry")
-        .order_by("building__compound__name", "building__number", "unit", "room", "id")
+        .order_by("building__compound__name", "building__sort_key", "sort_key", "id")
     )
 
 
@@ -142,7 +132,7 @@ def household_rows(*, user: User, qs: QuerySet[Household]) -> QuerySet[Household
                 "b__compound", condition=Q(b__compound__community_id__in=communities)
             ),
         )
-        .order_by("c__name", "b__number", "unit", "room", "id")
+        .order_by("c__name", "b__sort_key", "sort_key", "id")
         .values(
             "id",
             "community_id",
@@ -225,8 +215,38 @@ def person_list(
     if household_id is not None:
         qs = qs.filter(household_id=household_id)
     if q:
-        qs = qs.filter(name__icontains=q)
+        query = parse_search(q)
+        if query.is_identifier or query.is_long_tail:
+            # Only the search (its guard, its log) takes a number; never a list's filter.
+            raise ValidationFailed(
+                _("Search by ID number or phone with the search, not a list's filter."),
+                field="q",
+            )
+        qs = qs.filter(pk__in=search_persons(user=user, query=query).order_by().values("pk"))
     return qs.select_related("household").order_by("household_id", "id")
+
+
+def living_count(*, user: User, node: Node | None = None, category: Category | None = None) -> int:
+    """How many people live in the user's scope (under `node`, holding `category` now),
+    counted with Cap.VIEW_AGGREGATES: the figure an aggregates-only post sees, without
+    a single person. A sensitive category counts only where sensitive data may be seen."""
+    scope = get_scope(user)
+    qs = scope.filter(
+        Person.objects.filter(status=PersonStatus.LIVING_HERE),
+        Cap.VIEW_AGGREGATES,
+        building="household__building_id",
+    )
+    if node is not None:
+        qs = _under(qs, node)
+    if category is not None:
+        if category.sensitive:
+            qs = scope.filter(qs, Cap.VIEW_SENSITIVE, building="household__building_id")
+        today = timezone.localdate()
+        holds = PersonCategory.objects.filter(
+            person_id=OuterRef("pk"), category=category, valid_from__lte=today
+        ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        qs = qs.filter(Exists(holds))
+    return qs.count()
 
 
 def get_household_for_user(user: User, pk: int, cap: str = Cap.VIEW_REGISTRY) -> Household:
@@ -320,7 +340,9 @@ def person_categories(*, person: Person, include_sensitive: bool) -> QuerySet[Pe
 def get_category_for_user(user: User, *, code: str, node: Node | None) -> Category:
     """A category by code that the user may filter by (sensitive ones need the post), or 404."""
     scope = get_scope(user)
-    community_ids = scope.community_ids(Cap.VIEW_REGISTRY)
+    community_ids = scope.community_ids(Cap.VIEW_REGISTRY) | scope.community_ids(
+        Cap.VIEW_AGGREGATES
+    )
     if node is not None and node.community_id is not None:
         community_ids = community_ids & {node.community_id}
     qs = Category.objects.filter(code=code).filter(
@@ -341,65 +363,183 @@ def categories_for(*, community_id: int, include_sensitive: bool) -> QuerySet[Ca
     return qs
 
 
-@dataclass
-class SearchResult:
-    persons: list[Person]
-    households: list[Household]
-    kind: str  # "id_number", "phone", "text", "empty"
+# --- search ------------------------------------------------------------------------------
 
 
-_DIGITISH = re.compile(r"^[\d\sxX+\-]+$")
+class SearchKind:
+    EMPTY = "empty"
+    TEXT = "text"  # a name, a name fragment, pinyin initials, an address or part of one
+    PHONE_TAIL = "phone_tail"  # 4–10 digits: the end of a phone (and a room number)
+    MASKED_PHONE = "masked_phone"  # 138****5678, as a masked phone is shown
+    PHONE = "phone"  # a whole mobile number
+    ID_NUMBER = "id_number"  # a whole resident ID number
 
 
-def search(*, user: User, q: str, limit: int = 50) -> SearchResult:
-    """Search by name or address (substring), or by exact phone or exact ID number.
+# The part of a phone a masked number shows (138****5678): anyone who sees the masked
+# phone may search by it; a longer tail would confirm digits the mask hides.
+VISIBLE_TAIL = 4
+SEARCH_MAX_LENGTH = 100
 
-    Exact lookups go through indexes (the phone column, the keyed ID-number hash);
-    the query itself is never logged.
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What a search box's text means: its kind and the value to look up."""
+
+    kind: str
+    text: str = ""
+    value: str = ""
+
+    @property
+    def is_identifier(self) -> bool:
+        """A whole ID number or phone: only posts that may reveal search by it, and each
+        such search passes the lookup guard (accounts.lookups) and is logged."""
+        return self.kind in (SearchKind.ID_NUMBER, SearchKind.PHONE)
+
+    @property
+    def is_long_tail(self) -> bool:
+        """More of a phone's end than a masked number shows."""
+        return self.kind == SearchKind.PHONE_TAIL and len(self.value) > VISIBLE_TAIL
+
+
+_DIGITISH = re.compile(r"^[\d\sxX+\-]+$", re.ASCII)
+_MASKED_PHONE = re.compile(r"^(1[3-9]\d)\*{4}(\d{4})$", re.ASCII)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_INITIALS = re.compile(r"^[a-z]{2,10}$")
+
+
+def parse_search(q: str) -> SearchQuery:
+    """Read a search box: a whole ID number or phone, a phone's tail or its masked form,
+    or text. Raises ValidationFailed naming `q` for input no search could take."""
+    text = " ".join((q or "").split())
+    if _CONTROL.search(q or ""):
+        raise ValidationFailed(_("The search contains control characters."), field="q")
+    if len(text) > SEARCH_MAX_LENGTH:
+        raise ValidationFailed(_("At most %(n)s characters.") % {"n": SEARCH_MAX_LENGTH}, field="q")
+    if not text:
+        return SearchQuery(SearchKind.EMPTY)
+    masked = _MASKED_PHONE.match(text.replace(" ", ""))
+    if masked:
+        return SearchQuery(SearchKind.MASKED_PHONE, text, masked.group(1) + masked.group(2))
+    if _DIGITISH.match(text):
+        digits = re.sub(r"[\s\-]", "", text)
+        if len(digits) == 18:
+            try:
+                return SearchQuery(SearchKind.ID_NUMBER, text, normalize_id_number(digits))
+            except ValidationFailed as err:
+                raise ValidationFailed(err.message, field="q") from None
+        if len(digits) >= 11 or digits.startswith("+"):
+            return SearchQuery(SearchKind.PHONE, text, normalize_phone(digits, field="q"))
+        if digits.isdigit() and VISIBLE_TAIL <= len(digits) <= 10:
+            return SearchQuery(SearchKind.PHONE_TAIL, text, digits)
+    return SearchQuery(SearchKind.TEXT, text, text)
+
+
+def search_persons(*, user: User, query: SearchQuery) -> QuerySet[Person]:
+    """Persons matching a parsed search, in the user's scope, by name.
+
+    What a search can match never exceeds what the user may see: a whole ID number or
+    phone (and a phone tail longer than the masked one shows) matches only where the
+    post may reveal (Cap.REVEAL_PII), the visible tail and the masked form only where
+    the masked phone is shown (Cap.VIEW_FULL_RECORD). The caller passes identifier
+    searches through the lookup guard first. The query itself is never logged.
     """
-    q = (q or "").strip()
     scope = get_scope(user)
     persons = scope.filter(
         Person.objects.all(), Cap.VIEW_REGISTRY, building="household__building_id"
-    )
-    persons = persons.select_related("household__building__compound")
-    if not q:
-        return SearchResult([], [], "empty")
-    if _DIGITISH.match(q):
-        digits = re.sub(r"[\s\-]", "", q)
-        if len(digits) == 18 and scope.can(Cap.VIEW_FULL_RECORD):
-            try:
-                canonical = normalize_id_number(digits)
-            except ValidationFailed:
-                raise
-            found = persons.filter(id_number_hash=crypto.lookup_hash(canonical))
-            found = scope.filter(found, Cap.VIEW_FULL_RECORD, building="household__building_id")
-            return SearchResult(list(found[:limit]), [], "id_number")
-        if len(digits) >= 11 and scope.can(Cap.VIEW_FULL_RECORD):
-            phone = normalize_phone(digits, field="q")
-            found = scope.filter(
-                persons.filter(phone=phone), Cap.VIEW_FULL_RECORD, building="household__building_id"
+    ).select_related("household__building__compound")
+    where = {"building": "household__building_id"}
+    kind, value = query.kind, query.value
+    if kind == SearchKind.ID_NUMBER:
+        found = persons.filter(id_number_hash=crypto.lookup_hash(value))
+        found = scope.filter(found, Cap.REVEAL_PII, **where)
+    elif kind == SearchKind.PHONE:
+        found = scope.filter(persons.filter(phone=value), Cap.REVEAL_PII, **where)
+    elif kind == SearchKind.MASKED_PHONE:
+        found = persons.filter(phone__startswith=value[:3], phone__endswith=value[3:])
+        found = scope.filter(found, Cap.VIEW_FULL_RECORD, **where)
+    elif kind == SearchKind.PHONE_TAIL:
+        cap = Cap.REVEAL_PII if query.is_long_tail else Cap.VIEW_FULL_RECORD
+        found = scope.filter(persons.filter(phone__endswith=value), cap, **where)
+    elif kind == SearchKind.TEXT:
+        match = Q(name__icontains=value)
+        initials = value.replace(" ", "").lower()
+        if _INITIALS.match(initials):
+            match |= Q(name_initials__startswith=initials) | Q(
+                name_initials__contains=" " + initials
             )
-            return SearchResult(list(found[:limit]), [], "phone")
-    found_persons = list(persons.filter(name__icontains=q).order_by("name", "id")[:limit])
-    households = _households_matching(user, q, limit) if len(q) >= 2 else []
-    return SearchResult(found_persons, households, "text")
+        found = persons.filter(match)
+    else:
+        found = persons.none()
+    return found.order_by("name", "id")
 
 
-# Past this many matching households, search sorts them all in the database.
-SEARCH_SORT_IN_TWO_STEPS = 1000
+# A token of an address as people write it: 皮鞋厂小区, 1栋, 3号楼, 1单元, 101, A座.
+_TOKEN = re.compile(r"[0-9A-Za-z]+(?:栋|幢|座|号楼|单元|室|号)?|[^\s0-9A-Za-z\-#/,，、]+", re.ASCII)
+_BUILDING_WORD = re.compile(r"^(.+?)(栋|幢|座|号楼)$")
+_UNIT_WORD = re.compile(r"^(.+?)单元$")
+_UNIT_EN = re.compile(r"\bunit\s*(\w+)", re.IGNORECASE)
 
 
-def _households_matching(user: User, q: str, limit: int) -> list[Household]:
-    """Matching households in list order, in two steps when there are few: their ids
-    (the scope and match filters alone), then those rows with their building, compound
-    and grid. Asked in one query, the planner cannot tell how few rows the match leaves
-    and hash-joins every building and compound of the district to sort them."""
-    matching = household_list(user=user, q=q)
-    ids = list(matching.order_by().values_list("pk", flat=True)[: SEARCH_SORT_IN_TWO_STEPS + 1])
-    if len(ids) > SEARCH_SORT_IN_TWO_STEPS:
-        return list(matching[:limit])
-    return list(_listed(Household.objects.filter(pk__in=ids))[:limit])
+def address_tokens(text: str) -> list[str]:
+    """The parts of an address as typed or as displayed ("皮鞋厂小区 1栋 1单元 101",
+    "皮鞋厂小区 1栋 unit 1 101", "1栋101", "1-1-101")."""
+    text = _UNIT_EN.sub(lambda m: f" {m.group(1)}单元 ", text)
+    return [t.removesuffix("室") for t in _TOKEN.findall(text) if t.strip()][:8]
+
+
+def _token_q(token: str) -> Q:
+    """Households one address token names: a compound, a building, a unit, a room, or a
+    piece of a free address. Numbers match whole values (1栋 is not 11栋)."""
+    building = _BUILDING_WORD.match(token)
+    if building:
+        return Q(building__number__iexact=token) | Q(address__icontains=token)
+    unit = _UNIT_WORD.match(token)
+    if unit:
+        return Q(unit__iexact=unit.group(1)) | Q(address__icontains=token)
+    if any(c.isdigit() for c in token):
+        return (
+            Q(room__iexact=token)
+            | Q(unit__iexact=token)
+            | Q(building__number__iexact=token)
+            | Q(address__icontains=token)
+        )
+    return Q(building__compound__name__icontains=token) | Q(address__icontains=token)
+
+
+def search_households(*, user: User, query: SearchQuery) -> QuerySet[Household]:
+    """Active households in the user's scope matching a text (or room-number) search,
+    in list order: every address token must match (compound, building, unit, room or
+    free address), or a living member's name holds the whole text."""
+    if query.kind not in (SearchKind.TEXT, SearchKind.PHONE_TAIL):
+        return Household.objects.none()
+    scope = get_scope(user)
+    qs = scope.filter(Household.objects.all(), Cap.VIEW_REGISTRY).filter(
+        status=HouseholdStatus.ACTIVE
+    )
+    return _listed(qs.filter(_household_match(user, query)))
+
+
+def _household_match(user: User, query: SearchQuery) -> Q:
+    """The filter behind search_households (and the household list's `q`)."""
+    if query.kind not in (SearchKind.TEXT, SearchKind.PHONE_TAIL):
+        return Q(pk__in=[])
+    tokens = address_tokens(query.text)
+    match = Q(pk__in=[])
+    if tokens:
+        every = Q()
+        for token in tokens:
+            every &= _token_q(token)
+        match |= every
+    if query.kind == SearchKind.TEXT and len(query.text) >= 2:
+        # Tenant first: the members searched are the scope's communities' own.
+        communities = sorted(get_scope(user).community_ids(Cap.VIEW_REGISTRY))
+        members = Person.objects.filter(
+            community_id__in=communities,
+            status=PersonStatus.LIVING_HERE,
+            name__icontains=query.text,
+        ).values("household_id")
+        match |= Q(pk__in=members)
+    return match
 
 
 def node_counts(*, user: User, nodes: list[Node]) -> dict[int, dict[str, int]]:

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from banyan.accounts.lookups import identifier_lookup
 from banyan.accounts.models import AccessLog
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope, require
@@ -23,7 +24,9 @@ from banyan.common.cleaning import clean_choice, clean_text
 from banyan.common.errors import InvalidTransition, ValidationFailed
 from banyan.common.idnumber import birth_date_of, gender_of, normalize_id_number
 from banyan.common.masking import mask_id_number
+from banyan.common.ordering import household_sort_key
 from banyan.common.phone import normalize_phone
+from banyan.common.pinyin import name_initials
 from banyan.places.models import Building, Node, NodeKind
 from banyan.timeline.services import record
 
@@ -38,6 +41,7 @@ from .models import (
     Relation,
     ResidenceType,
 )
+from .selectors import SearchQuery
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -123,7 +127,14 @@ def _place(grid: Node, building: Building | None, unit: str, room: str, address:
             _("Give a building and room, or an address for a home outside any compound."),
             field="address",
         )
-    return {"grid": grid, "building": building, "unit": unit, "room": room, "address": address}
+    return {
+        "grid": grid,
+        "building": building,
+        "unit": unit,
+        "room": room,
+        "address": address,
+        "sort_key": household_sort_key(unit=unit, room=room, address=address),
+    }
 
 
 def _ensure_room_free(place: dict, *, exclude_pk: int | None = None) -> None:
@@ -202,14 +213,16 @@ def household_update(
         "unit": place["unit"],
         "room": place["room"],
         "address": place["address"],
+        "sort_key": place["sort_key"],
         "situation_note": clean_text(situation_note, "situation_note", max_length=2000),
     }
-    changed = [f for f, v in changes.items() if getattr(household, f) != v]
+    saved = [f for f, v in changes.items() if getattr(household, f) != v]
+    changed = [f for f in saved if f != "sort_key"]
     if not changed:
         return household
-    for f in changed:
+    for f in saved:
         setattr(household, f, changes[f])
-    household.save(update_fields=changed)
+    household.save(update_fields=saved)
     record(
         actor=actor,
         community=household.community,
@@ -251,6 +264,7 @@ def _clean_person(values: dict[str, Any], *, community_id: int, exclude_pk: int 
     """Validate person fields; derive and check what the ID number implies."""
     out: dict[str, Any] = {}
     out["name"] = clean_text(values.get("name"), "name", required=True, max_length=50)
+    out["name_initials"] = name_initials(out["name"])
     out["gender"] = clean_choice(values.get("gender") or "", Gender, "gender")
     out["relation"] = clean_choice(values.get("relation") or "", Relation, "relation")
     out["residence_type"] = clean_choice(
@@ -378,7 +392,9 @@ def person_update(*, actor: User, person: Person, **values: Any) -> Person:
     for f in changed:
         setattr(person, f, clean[f])
     person.save(update_fields=changed)
-    shown = sorted({"id_number" if f.startswith("id_number") else f for f in changed})
+    shown = sorted(
+        {"id_number" if f.startswith("id_number") else f for f in changed} - {"name_initials"}
+    )
     record(
         actor=actor,
         community=person.community,
@@ -742,10 +758,13 @@ def person_reveal(
     raise ValidationFailed(_("Not a valid choice."), field="field")
 
 
-def exact_lookup_logged(*, actor: User, kind: str, ip: str | None, via: str = "web") -> None:
-    """An exact ID-number or phone search is itself an access to personal data: log it
-    (without the number)."""
-    action = (
-        AccessLog.Action.LOOKUP_ID_NUMBER if kind == "id_number" else AccessLog.Action.LOOKUP_PHONE
-    )
-    _log(actor, action, None, ip=ip, via=via)
+def search_admit(*, actor: User, query: SearchQuery, ip: str | None, via: str = "web") -> None:
+    """Pass a search through the lookup guard when it could confirm a number the mask
+    hides: a whole ID number or phone (refused for posts that may not reveal), or more
+    of a phone's end than the masked phone shows (from posts that may reveal; for the
+    others such a search matches no phone at all). Logged without the number."""
+    can_reveal = get_scope(actor).can(Cap.REVEAL_PII)
+    if query.is_identifier:
+        identifier_lookup(actor=actor, kind=query.kind, allowed=can_reveal, ip=ip, via=via)
+    elif query.is_long_tail and can_reveal:
+        identifier_lookup(actor=actor, kind=query.kind, allowed=True, ip=ip, via=via)

@@ -18,6 +18,7 @@ from banyan.casework.staff_selectors import household_panel
 from banyan.common.errors import DomainError
 from banyan.common.forms import client_ip, run_and_report, run_service
 from banyan.common.pages import form_page
+from banyan.common.sealed import seal, unseal
 from banyan.party.selectors import household_has_members
 from banyan.places import selectors as place_selectors
 from banyan.places.views import crumbs as place_crumbs
@@ -527,7 +528,10 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person_list(request: HttpRequest) -> HttpResponse:
-    """People living in a node's subtree, optionally with one current category (人员类别清)."""
+    """People living in a node's subtree, optionally with one current category (人员类别清).
+
+    A post that sees aggregates only (the district) gets the count and no one by name.
+    """
     node = category = None
     if request.GET.get("node", "").isdigit():
         node = place_selectors.get_node_for_user(request.user, int(request.GET["node"]))
@@ -535,14 +539,23 @@ def person_list(request: HttpRequest) -> HttpResponse:
         category = selectors.get_category_for_user(
             request.user, code=request.GET["category"], node=node
         )
-    persons = selectors.person_list(
-        user=request.user,
-        node=node,
-        category=category,
-        q=request.GET.get("q", "").strip(),
-        status="living",
-    ).select_related("household__building__compound")
-    page = Paginator(persons, PERSONS_PER_PAGE).get_page(request.GET.get("page"))
+    page = None
+    if get_scope(request.user).can(Cap.VIEW_REGISTRY):
+        q = request.GET.get("q", "").strip()
+        try:
+            persons = selectors.person_list(
+                user=request.user, node=node, category=category, q=q, status="living"
+            )
+        except DomainError as err:  # a number, or input no search takes: list without it
+            messages.error(request, str(err.message))
+            persons = selectors.person_list(
+                user=request.user, node=node, category=category, status="living"
+            )
+        persons = persons.select_related("household__building__compound")
+        page = Paginator(persons, PERSONS_PER_PAGE).get_page(request.GET.get("page"))
+        count = page.paginator.count
+    else:
+        count = selectors.living_count(user=request.user, node=node, category=category)
     return render(
         request,
         "registry/person_list.html",
@@ -550,6 +563,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "node": node,
             "category": category,
             "page": page,
+            "count": count,
             "breadcrumbs": place_crumbs(request.user, node) if node else [],
         },
     )
@@ -558,22 +572,65 @@ def person_list(request: HttpRequest) -> HttpResponse:
 # --- search -----------------------------------------------------------------------------
 
 
+SEARCH_PER_PAGE = 20
+
+
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "")
-    error = ""
+    """Search by name, pinyin initials, address, room, a phone's last four digits or (for
+    posts that may reveal) a whole ID number or phone, with counts and pages.
+
+    The text is POSTed and answered at once; further pages are named by an opaque token
+    (common.sealed) that holds the text server-side, encrypted, for the same user. So no
+    number typed here ever reaches a URL, a redirect, the access log or a server log.
+    """
+    q, token, error = "", "", ""
+    query = selectors.SearchQuery(selectors.SearchKind.EMPTY)
+    page_number: str | int | None = 1
     try:
-        result = selectors.search(user=request.user, q=q)
+        if request.method == "POST":
+            q = request.POST.get("q", "")
+            query = selectors.parse_search(q)
+            services.search_admit(actor=request.user, query=query, ip=client_ip(request))
+            if query.kind != selectors.SearchKind.EMPTY:
+                token = seal(user_id=request.user.pk, data={"q": q})
+        elif request.GET.get("s"):
+            token = request.GET["s"]
+            kept = unseal(user_id=request.user.pk, token=token)
+            if kept is None:
+                token, error = "", _("This search has expired. Search again.")
+            else:
+                q = str(kept.get("q", ""))
+                query = selectors.parse_search(q)  # admitted when it was posted
+                page_number = request.GET.get("page")
+        elif request.GET.get("q"):
+            # An old link or bookmark: text is searched, numbers are not.
+            query = selectors.parse_search(request.GET["q"])
+            if query.is_identifier or query.kind == selectors.SearchKind.PHONE_TAIL:
+                query = selectors.SearchQuery(selectors.SearchKind.EMPTY)
+                error = _("Search by number with the search box: numbers never go into a link.")
+            else:
+                q = query.text
+                token = seal(user_id=request.user.pk, data={"q": q})
     except DomainError as err:
-        result, error = selectors.SearchResult([], [], "empty"), str(err.message)
-    if result.kind in ("id_number", "phone"):
-        services.exact_lookup_logged(actor=request.user, kind=result.kind, ip=client_ip(request))
+        query, error = selectors.SearchQuery(selectors.SearchKind.EMPTY), str(err.message)
+    persons = Paginator(
+        selectors.search_persons(user=request.user, query=query), SEARCH_PER_PAGE
+    ).get_page(page_number)
+    households = Paginator(
+        selectors.search_households(user=request.user, query=query), SEARCH_PER_PAGE
+    ).get_page(page_number)
+    pages = max(persons, households, key=lambda p: p.paginator.num_pages)
     return render(
         request,
         "registry/search.html",
         {
             "q": q,
-            "result": result,
+            "searched": query.kind != selectors.SearchKind.EMPTY,
             "error": error,
+            "persons": persons,
+            "households": households,
+            "pages": pages,
+            "token": token,
         },
     )

@@ -19,26 +19,38 @@ from django.contrib.auth.models import AbstractUser
 
 from banyan.accounts.models import Post
 from banyan.accounts.roles import Role
-from banyan.places.models import Building, Compound, Node, NodeKind, PropertyManagement
+from banyan.places.models import (
+    Building,
+    Compound,
+    Node,
+    NodeKind,
+    PropertyManagement,
+    tree_sort_key,
+)
 from banyan.registry.models import Gender, Household, Person, Relation, ResidenceType
 
 PASSWORD = "correct-horse-battery"
 
 
-def make_node(kind: str, name: str, parent: Node | None = None) -> Node:
-    """Save a node, then set its materialised path ("1/4/9/"), depth and community."""
+def make_node(
+    kind: str, name: str, parent: Node | None = None, *, code: str = "", sort_order: int = 0
+) -> Node:
+    """Save a node, then set its materialised path ("1/4/9/"), sort key, depth and community."""
     node = Node.objects.create(
         kind=kind,
         name=name,
+        code=code,
+        sort_order=sort_order,
         parent=parent,
         path="",
         depth=parent.depth + 1 if parent is not None else 0,
         community=parent.community if parent is not None else None,
     )
     node.path = (parent.path if parent is not None else "") + f"{node.pk}/"
+    node.sort_key = tree_sort_key(node)
     if kind == NodeKind.COMMUNITY:
         node.community = node
-    node.save(update_fields=["path", "community"])
+    node.save(update_fields=["path", "sort_key", "community"])
     return node
 
 

@@ -145,7 +145,8 @@ def create_building(request: HttpRequest, payload: BuildingIn) -> Any:
     user = actor(request)
     data = payload.dict()
     compound = selectors.get_compound_for_user(user, data.pop("compound"))
-    return Status(201, services.building_create(actor=user, compound=compound, **data))
+    building = services.building_create(actor=user, compound=compound, **data)
+    return Status(201, selectors.get_building_for_user(user, building.pk))
 
 
 @router.patch("/buildings/{id}", response={200: BuildingOut, **WRITE})
@@ -157,7 +158,8 @@ def update_building(request: HttpRequest, id: int, payload: BuildingPatch) -> An
         for f in ("number", "era", "year_built", "floors", "units", "lat", "lng")
     }
     values.update(_changes(payload))
-    return services.building_update(actor=user, building=building, **values)
+    services.building_update(actor=user, building=building, **values)
+    return selectors.get_building_for_user(user, building.pk)
 
 
 @router.put("/buildings/{id}/head", response={200: BuildingOut, **WRITE})
@@ -166,7 +168,8 @@ def set_building_head(request: HttpRequest, id: int, payload: BuildingHeadIn) ->
     user = actor(request)
     building = selectors.get_building_for_user(user, id)
     person = get_person_for_user(user, payload.person)
-    return services.building_set_head(actor=user, building=building, person=person)
+    services.building_set_head(actor=user, building=building, person=person)
+    return selectors.get_building_for_user(user, building.pk)
 
 
 # --- facilities ---------------------------------------------------------------------

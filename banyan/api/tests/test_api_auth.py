@@ -164,6 +164,7 @@ def test_the_schema_lists_every_path(tree, anonymous):
         "/households/{id}/timeline",
         "/persons",
         "/persons/{id}",
+        "/persons/search",
         "/persons/{id}/reveal",
         "/persons/{id}/timeline",
         "/party/orgs",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from banyan.accounts.roles import Role
+from banyan.accounts.tokens import token_issue
 from banyan.places.models import Building, Compound, Facility
 from banyan.timeline.models import Event, EventLink
 
-from .conftest import call_endpoint
+from .conftest import ApiClient, call_endpoint, make_post, make_user
 
 # Every places endpoint that names one of grid 1-1's objects, as (method, path, body).
 ENDPOINTS_1_1 = [
@@ -417,3 +419,35 @@ def test_place_lists_take_a_fixed_number_of_queries(
     assert r.status_code == 200
     if resource != "nodes":
         assert r.json()["count"] >= 20
+
+
+def test_the_district_never_sees_a_building_heads_person_id(tree, as_user):
+    building = tree.home_1_1.building
+    building.head = tree.home_1_1.person
+    building.save(update_fields=["head"])
+    district = make_user("districtviewer")
+    make_post(district, Role.DISTRICT_VIEWER, tree.district)
+    viewer = ApiClient(token_issue(user=district))
+    listed = viewer.get("/buildings", {"compound": tree.home_1_1.compound.pk}).json()["items"]
+    assert [b["head"] for b in listed] == [None]
+    assert viewer.get(f"/buildings/{building.pk}").json()["head"] is None
+    bob = as_user("bob")
+    assert bob.get(f"/buildings/{building.pk}").json()["head"] == tree.home_1_1.person.pk
+    listed = bob.get("/buildings").json()["items"]
+    assert [b["head"] for b in listed] == [tree.home_1_1.person.pk]
+
+
+def test_buildings_and_grids_come_in_natural_order(tree, as_user):
+    from banyan.accounts.tests.factories import make_node
+    from banyan.places import services
+
+    for number in ["10栋", "2栋", "11栋"]:
+        services.building_create(actor=tree.alice, compound=tree.home_1_1.compound, number=number)
+    for n in (10, 3):
+        make_node("grid_l1", f"第{n}号网格", tree.community, code=str(n))
+    alice = as_user("alice")
+    listed = alice.get("/buildings", {"compound": tree.home_1_1.compound.pk}).json()["items"]
+    assert [b["number"] for b in listed] == ["1栋", "2栋", "10栋", "11栋"]
+    grids = alice.get("/nodes", {"parent": tree.community.pk}).json()["items"]
+    names = [g["name"] for g in grids]
+    assert names.index("第3号网格") < names.index("第10号网格")

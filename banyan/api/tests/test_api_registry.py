@@ -454,3 +454,51 @@ def test_registry_lists_take_a_fixed_number_of_queries(
         r = client.get(f"/{resource}", {"limit": 100})
     assert r.status_code == 200
     assert r.json()["count"] > 25
+
+
+# --- search by body, never by URL (items 2, 10, 18) -----------------------------------
+
+
+def test_a_whole_number_in_a_list_url_is_refused_naming_q(tree, as_user):
+    bob = as_user("bob")
+    for path in ("/persons", "/households", "/compounds", "/nodes"):
+        for q in (tree.home_1_1.id_number, tree.home_1_1.phone, "+86 138 1234 5678"):
+            r = bob.get(path, {"q": q})
+            assert (r.status_code, r.json()["field"]) == (400, "q"), (path, q)
+    assert bob.get("/persons", {"q": "张桂"}).json()["count"] == 1
+
+
+def test_persons_are_searched_by_a_number_in_the_body(tree, as_user):
+    bob = as_user("bob")
+    for q in (tree.home_1_1.id_number, tree.home_1_1.phone, "5678", "138****5678"):
+        r = bob.post("/persons/search", {"q": q})
+        assert r.status_code == 200, (q, r.content)
+        assert ([p["id"] for p in r.json()["items"]], r.json()["count"]) == (
+            [tree.home_1_1.person.pk],
+            1,
+        ), q
+    # Scoped: charlie finds nothing of bob's grid, by number or by name.
+    charlie = as_user("charlie")
+    for q in (tree.home_1_1.id_number, "张桂英"):
+        assert charlie.post("/persons/search", {"q": q}).json()["count"] == 0
+    # Filters and paging like GET /persons.
+    r = bob.post("/persons/search", {"q": "张", "limit": 1, "offset": 5})
+    assert r.json() == {"items": [], "count": 1}
+    assert (
+        AccessLog.objects.filter(user=tree.bob, action="lookup_id_number", via="api").count() == 1
+    )
+
+
+def test_a_post_that_may_not_reveal_cannot_search_the_api_by_number(tree, as_user):
+    frank = as_user("frank")
+    r = frank.post("/persons/search", {"q": tree.home_1_1.id_number})
+    assert (r.status_code, r.json()["field"]) == (400, "q")
+    r = frank.post("/persons/search", {"q": "5678"})
+    assert r.json()["count"] == 1  # the tail the masked phone shows
+
+
+def test_a_search_body_is_checked(tree, as_user):
+    bob = as_user("bob")
+    assert bob.post("/persons/search", {"q": "a\u0000b"}).json()["field"] == "q"
+    assert bob.post("/persons/search", {"q": "x" * 101}).status_code in (400, 422)
+    assert bob.post("/persons/search", {"q": "530802195003142481"}).json()["field"] == "q"

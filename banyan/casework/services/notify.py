@@ -134,6 +134,11 @@ def deadline(user_id: int, case: Case, *, overdue: bool, email: bool = True) -> 
     _deliver([user_id], kind, case, text, email=email)
 
 
+def security_alert(user_ids: list[int], text: str) -> None:
+    """accounts.alerts' deliverer: an alert for a community's administrators."""
+    _deliver(user_ids, Notification.Kind.SECURITY, None, text)
+
+
 # --- the inbox (the user's own rows; no event: reading one's inbox changes no case) --------
 
 

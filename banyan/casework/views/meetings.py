@@ -393,7 +393,7 @@ def meeting_add_report(request: HttpRequest, pk: int) -> HttpResponse:
     grids = list(
         node_list(user=request.user)
         .filter(path__startswith=community.path, kind__in=[NodeKind.GRID_L1, NodeKind.GRID_L2])
-        .order_by("path")
+        .order_by("sort_key", "id")
     )
     form = ReportForm(request.POST or None, grids=grids)
     if request.method == "POST" and form.is_valid():

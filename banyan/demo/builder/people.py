@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from banyan.common import crypto
 from banyan.common.idnumber import make_id_number
 from banyan.common.masking import mask_id_number
+from banyan.common.pinyin import name_initials
 from banyan.places.models import Building, Compound, Facility, Node
 from banyan.registry.models import (
     Gender,
@@ -248,12 +249,14 @@ class _Planner:
         else:
             verb, added = "person_moved_in", hh.since
         created = _at(added, 10)
+        name = surname + self.given(birth, gender)
         p = unsaved(
             Person,
             community=hh.household.community,
             grid=hh.household.grid,
             household=hh.household,
-            name=surname + self.given(birth, gender),
+            name=name,
+            name_initials=name_initials(name),
             gender=gender,
             birth_date=birth,
             id_number_encrypted=crypto.encrypt(number) if number else "",

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from banyan.common.ordering import household_sort_key, natural_key
 from banyan.places.models import Building, Compound, Facility, Node, NodeKind, PropertyManagement
 from banyan.registry.models import Gender, Household, PersonStatus, Relation, ResidenceType
 
@@ -214,7 +215,14 @@ def plan_community(ctx: Context, index: int, street: Node | None) -> CommunityPl
             rng.sample(rooms, spec["target"]),
             key=lambda r: (int(r[0].number.removesuffix("栋")), int(r[1]), int(r[2])),
         ):
-            hh = Household(community=community, grid=grid, building=building, unit=unit, room=room)
+            hh = Household(
+                community=community,
+                grid=grid,
+                building=building,
+                unit=unit,
+                room=room,
+                sort_key=household_sort_key(unit=unit, room=room, address=""),
+            )
             address_text = (
                 f"云南省普洱市思茅区{compound.address}{compound.name}{building.number}"
                 f"{unit}单元{room}室"
@@ -238,7 +246,12 @@ def plan_community(ctx: Context, index: int, street: Node | None) -> CommunityPl
         numbers = sorted(rng.sample(range(1, 120), count))
         for n in numbers:
             address = f"{village}{n}号"
-            hh = Household(community=community, grid=grid, address=address)
+            hh = Household(
+                community=community,
+                grid=grid,
+                address=address,
+                sort_key=household_sort_key(unit="", room="", address=address),
+            )
             households.append(
                 HouseholdPlan(
                     household=hh, compound=None, address_text=f"云南省普洱市思茅区{address}"
@@ -323,6 +336,7 @@ def _plan_buildings(
             grid=compound.grid,
             compound=compound,
             number=f"{i + 1}栋",
+            sort_key=natural_key(f"{i + 1}栋"),
             era=era,
             year_built=year,
             floors=floors,

@@ -24,7 +24,15 @@ from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from banyan.accounts.models import AccessLog, Post
-from banyan.places.models import Building, Compound, Facility, FacilityKind, Node, NodeKind
+from banyan.places.models import (
+    Building,
+    Compound,
+    Facility,
+    FacilityKind,
+    Node,
+    NodeKind,
+    tree_sort_key,
+)
 from banyan.registry.models import Category, Gender, Household, Person, PersonCategory
 from banyan.timeline.models import Event, EventLink
 
@@ -108,7 +116,8 @@ def _write_tree(ctx: Context) -> tuple[Node, list[Node]]:
     )
     district.save()
     district.path = f"{district.pk}/"
-    district.save(update_fields=["path"])
+    district.sort_key = tree_sort_key(district)
+    district.save(update_fields=["path", "sort_key"])
     n_streets = max(1, math.ceil(ctx.total / COMMUNITIES_PER_STREET))
     streets = []
     for s, name in enumerate(street_names(n_streets)):
@@ -134,7 +143,8 @@ def _write_tree(ctx: Context) -> tuple[Node, list[Node]]:
     Node.objects.bulk_create(streets)
     for street in streets:
         street.path = f"{district.path}{street.pk}/"
-    Node.objects.bulk_update(streets, ["path"])
+        street.sort_key = tree_sort_key(street)
+    Node.objects.bulk_update(streets, ["path", "sort_key"])
     return district, streets
 
 

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from banyan.places.models import Building, Compound, Facility, FacilityKind, Node
+from banyan.places.models import Building, Compound, Facility, FacilityKind, Node, tree_sort_key
 from banyan.registry.models import Category, Household, Person, PersonCategory, PersonStatus
 from banyan.timeline.models import Event, EventLink
 
@@ -140,12 +140,14 @@ class Writer:
         parent = comm.parent
         comm.path = f"{parent.path if parent else ''}{comm.pk}/"
         comm.depth = parent.depth + 1 if parent else 0
+        comm.sort_key = tree_sort_key(comm)
         comm.community = comm
         for level in (plan.l1, plan.l2):
             for node, pk in zip(level, reserve(Node, len(level)), strict=True):
                 node.pk = pk
                 node.path = f"{node.parent.path}{pk}/"
                 node.depth = node.parent.depth + 1
+                node.sort_key = tree_sort_key(node)
         persons = plan.persons()
         for objs, model in (
             (plan.compounds, Compound),

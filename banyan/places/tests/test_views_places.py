@@ -95,3 +95,95 @@ def test_household_create_with_a_building_of_another_grid_is_rejected(client, wo
     url = reverse("registry:household-create") + f"?grid={world.l2_1_1.pk}"
     r = client.post(url, {"building": world.building_2_1.pk, "room": "302"})
     assert r.status_code == 200 and "building" in r.context["form"].errors
+
+
+def _district_viewer(world):
+    district = make_user("districtviewer")
+    make_post(district, "district_viewer", world.district)
+    return district
+
+
+def test_the_district_never_sees_a_building_heads_name(client, world):
+    """Aggregates only means no person at all: not the head of a building either."""
+    building = world.building_1_1
+    building.head = world.person_1_1
+    building.save(update_fields=["head"])
+    client.force_login(_district_viewer(world))
+    for url in (
+        reverse("places:compound-detail", args=[world.compound_1_1.pk]),
+        reverse("places:building-detail", args=[building.pk]),
+    ):
+        r = client.get(url)
+        assert r.status_code == 200, url
+        assert "张桂英" not in r.content.decode(), url
+    # The grid manager still sees who the head is.
+    client.force_login(world.bob)
+    r = client.get(reverse("places:building-detail", args=[building.pk]))
+    assert "张桂英" in r.content.decode()
+    r = client.get(reverse("places:compound-detail", args=[world.compound_1_1.pk]))
+    assert "张桂英" in r.content.decode()
+
+
+# --- natural order (as people count) ------------------------------------------------
+
+
+def _numbered_buildings(world, numbers):
+    from banyan.places import services
+
+    return [
+        services.building_create(actor=world.alice, compound=world.compound_1_1, number=n)
+        for n in numbers
+    ]
+
+
+def test_buildings_list_in_natural_order(client, world):
+    _numbered_buildings(world, ["10栋", "2栋", "11栋", "3号楼", "A座"])
+    client.force_login(world.bob)
+    r = client.get(reverse("places:compound-detail", args=[world.compound_1_1.pk]))
+    assert [b.number for b in r.context["buildings"]] == [
+        "1栋",
+        "2栋",
+        "3号楼",
+        "10栋",
+        "11栋",
+        "A座",
+    ]
+
+
+def test_rooms_list_in_natural_order(client, world):
+    from banyan.registry import services
+
+    for unit, room in [("2", "101"), ("1", "1101"), ("1", "201"), ("10", "101"), ("1", "102")]:
+        services.household_create(
+            actor=world.alice, grid=world.l2_1_1, building=world.building_1_1, unit=unit, room=room
+        )
+    client.force_login(world.bob)
+    r = client.get(reverse("places:building-detail", args=[world.building_1_1.pk]))
+    assert [(h.unit, h.room) for h, _n in r.context["rows"]] == [
+        ("1", "101"),
+        ("1", "102"),
+        ("1", "201"),
+        ("1", "1101"),
+        ("2", "101"),
+        ("10", "101"),
+    ]
+    r = client.get(reverse("registry:household-list"), {"node": world.l2_1_1.pk})
+    assert [label for _pk, label, _n in r.context["rows"]][:4] == [
+        "皮鞋厂小区 1栋 1单元 101",
+        "皮鞋厂小区 1栋 1单元 102",
+        "皮鞋厂小区 1栋 1单元 201",
+        "皮鞋厂小区 1栋 1单元 1101",
+    ]
+
+
+def test_grids_list_in_code_order_in_the_tree(client, world):
+    from banyan.accounts.tests.factories import make_node
+
+    community = make_node("community", "数字社区", world.street, code="530802001009")
+    for n in (10, 7, 1, 2):
+        make_node("grid_l1", f"网格{n}", community, code=str(n), sort_order=0)
+    admin = make_user("numbers")
+    make_post(admin, "community_admin", community)
+    client.force_login(admin)
+    r = client.get(reverse("places:node-detail", args=[community.pk]))
+    assert [c.name for c, _n in r.context["children"]] == ["网格1", "网格2", "网格7", "网格10"]

@@ -251,24 +251,29 @@ def test_a_form_pointing_outside_the_scope_is_rejected(client, world):
     assert world.person_1_1.household == world.household_1_1
 
 
+def _search(client, q):
+    return client.post(reverse("registry:search"), {"q": q})
+
+
 def test_search_by_name_exact_phone_and_id(client, rich):
     client.force_login(rich.bob)
     for q in ("桂英", "139 8765 4321", ID.lower()):
-        r = client.get(reverse("registry:search"), {"q": q})
-        assert [p.pk for p in r.context["result"].persons] == [rich.person_1_1.pk], q
+        r = _search(client, q)
+        assert [p.pk for p in r.context["persons"].object_list] == [rich.person_1_1.pk], q
     assert AccessLog.objects.filter(action__in=["lookup_phone", "lookup_id_number"]).count() == 2
 
 
 def test_search_never_reaches_outside_the_scope(client, rich):
     client.force_login(rich.charlie)
-    for q in ("桂英", "13987654321", ID):
-        r = client.get(reverse("registry:search"), {"q": q})
-        assert r.context["result"].persons == [], q
+    for q in ("桂英", "13987654321", ID, "4321", "139****4321", "皮鞋厂小区 1栋 1单元 101"):
+        r = _search(client, q)
+        assert list(r.context["persons"].object_list) == [], q
+        assert list(r.context["households"].object_list) == [], q
 
 
 def test_a_malformed_id_number_search_says_why(client, rich):
     client.force_login(rich.bob)
-    r = client.get(reverse("registry:search"), {"q": "530802195003142481"})
+    r = _search(client, "530802195003142481")
     assert r.context["error"]
 
 
@@ -349,3 +354,25 @@ def test_people_list_query_count_is_bounded(client, world, django_assert_max_num
     with django_assert_max_num_queries(12):
         r = client.get(reverse("registry:person-list"), {"node": world.l2_1_1.pk})
     assert r.context["page"].paginator.count == 31
+
+
+def test_the_district_sees_how_many_people_hold_a_category_and_nobody_by_name(client, rich):
+    """Aggregates only: the people-by-category page gives the district its count, no names."""
+    from banyan.accounts.tests.factories import make_post, make_user
+
+    district = make_user("districtviewer")
+    make_post(district, "district_viewer", rich.district)
+    client.force_login(district)
+    r = client.get(
+        reverse("registry:person-list"), {"node": rich.community.pk, "category": "empty_nest"}
+    )
+    assert r.status_code == 200
+    assert r.context["count"] == 1
+    body = r.content.decode()
+    assert "张桂英" not in body
+    assert reverse("registry:person-detail", args=[rich.person_1_1.pk]) not in body
+    # A sensitive category is not even counted for the district.
+    r = client.get(
+        reverse("registry:person-list"), {"node": rich.community.pk, "category": "dibao"}
+    )
+    assert r.status_code == 404
