@@ -133,12 +133,23 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Lockout per username whatever the client address, and per address whatever the
-# username (credential stuffing) — each counted on its own (SECURITY.md 14).
+# Sign-in lockout (SECURITY.md 14; banyan/accounts/lockout.py): AXES_FAILURE_LIMIT wrong
+# passwords lock one (username, address) pair, never the account from everywhere;
+# BANYAN_LOGIN_ADDRESS_LIMIT failures lock the address whatever the usernames. A success
+# clears only its own pair, so signing in to one's own account resets nobody else's count.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+BANYAN_LOGIN_ADDRESS_LIMIT = int(os.environ.get("BANYAN_LOGIN_ADDRESS_LIMIT", "20"))
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "banyan.accounts.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
+# The client address behind a reverse proxy (banyan/common/clientip.py): X-Forwarded-For
+# is read only from these addresses or networks, comma-separated (e.g. "10.0.0.5,fd00::/8").
+# Empty (the default) means the app server faces clients directly and REMOTE_ADDR is used.
+BANYAN_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("BANYAN_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+AXES_CLIENT_IP_CALLABLE = "banyan.common.clientip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
 

@@ -69,6 +69,24 @@ def test_a_successful_sign_in_resets_the_failure_count(tree, anonymous):
         assert _token(anonymous, "bob", "wrong").status_code == 401
 
 
+def test_a_stranger_cannot_lock_a_user_out_of_the_api_from_other_addresses(tree):
+    stranger = ApiClient(REMOTE_ADDR="203.0.113.9")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _token(stranger, "bob", "wrong")
+    assert _token(stranger, "bob").status_code == 429
+    assert _token(ApiClient(REMOTE_ADDR="10.0.2.1"), "bob").status_code == 200
+
+
+def test_a_token_for_ones_own_account_does_not_reset_the_address(tree):
+    client = ApiClient(REMOTE_ADDR="198.51.100.7")
+    answers = []
+    for _ in range(20):
+        answers.append(_token(client, "alice", "guess").status_code)
+        answers.append(_token(client, "bob").status_code)
+    assert 429 in answers
+    assert _token(client, "alice").status_code == 429
+
+
 def test_it_rejects_inactive_users(tree, anonymous):
     token = token_issue(user=tree.bob)
     tree.bob.is_active = False
