@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -117,7 +118,7 @@ CACHES = {
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "banyan.accounts.backends.AccountBackend",
 ]
 # Argon2id first (banyan/accounts/hashers.py); PBKDF2 still reads older hashes, which
 # are upgraded at the next sign-in.
@@ -204,6 +205,26 @@ BANYAN_INTAKE_PER_BUILDING_DAY = int(os.environ.get("BANYAN_INTAKE_PER_BUILDING_
 BANYAN_PUBLIC_URL = os.environ.get("BANYAN_PUBLIC_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "banyan@localhost")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+
+def _token_lifetime_hours(value: str) -> int:
+    """Hours an API token lives: a whole number from 1 to 8784 (a year)."""
+    try:
+        hours = int(value)
+    except ValueError:
+        hours = 0
+    if not 1 <= hours <= 8784:
+        raise ImproperlyConfigured(
+            "BANYAN_TOKEN_LIFETIME_HOURS must be a whole number of hours from 1 to 8784,"
+            f" not {value!r}."
+        )
+    return hours
+
+
+# API tokens expire this long after they are issued (banyan/accounts/tokens.py): 30 days.
+BANYAN_TOKEN_LIFETIME_HOURS = _token_lifetime_hours(
+    os.environ.get("BANYAN_TOKEN_LIFETIME_HOURS", str(30 * 24))
+)
 
 BANYAN_APP_NAME = _("Banyan")
 NINJA_PAGINATION_PER_PAGE = 50

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from banyan.accounts.models import ApiToken
-from banyan.accounts.tokens import token_authenticate, token_issue
+from banyan.accounts.tokens import token_authenticate, token_issue, token_lifetime
 
 from .conftest import API, PASSWORD, ApiClient
 
@@ -36,7 +36,7 @@ def test_it_stores_only_the_tokens_digest(tree, anonymous):
     row = ApiToken.objects.get(user=tree.bob)
     assert row.key_hash == hashlib.sha256(token.encode()).hexdigest()
     assert token not in str(ApiToken.objects.values_list().get(pk=row.pk))
-    assert row.expires_at - row.created_at == dt.timedelta(hours=12)
+    assert row.expires_at - row.created_at == token_lifetime()
 
 
 def test_it_rejects_a_bad_password_without_saying_whether_the_user_exists(tree, anonymous):
@@ -105,9 +105,10 @@ def test_it_requires_authentication(tree, anonymous):
 def test_tokens_expire(tree):
     token = token_issue(user=tree.bob)
     client = ApiClient(token)
-    with time_machine.travel(timezone.now() + dt.timedelta(hours=11, minutes=59)):
+    lifetime = token_lifetime()
+    with time_machine.travel(timezone.now() + lifetime - dt.timedelta(minutes=1)):
         assert client.get("/nodes").status_code == 200
-    with time_machine.travel(timezone.now() + dt.timedelta(hours=12, minutes=1)):
+    with time_machine.travel(timezone.now() + lifetime + dt.timedelta(minutes=1)):
         assert client.get("/nodes").status_code == 401
 
 
