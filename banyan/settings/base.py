@@ -10,6 +10,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from banyan.common.logging import init_sentry, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("BANYAN_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -178,16 +180,22 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {
-        "banyan": {"handlers": ["console"], "level": "INFO"},
-        "axes": {"handlers": ["console"], "level": "WARNING"},
-    },
-}
+# Errors with their tracebacks, warnings and the sign-in log go to stderr and, when
+# BANYAN_LOG_FILE names one, to that file; every handler masks ID numbers and phones
+# (banyan/common/logging.py). BANYAN_LOG_LEVEL sets the app's own level (INFO).
+LOGGING = logging_config(
+    log_file=os.environ.get("BANYAN_LOG_FILE", ""),
+    level=os.environ.get("BANYAN_LOG_LEVEL", "INFO").upper(),
+)
+# Errors are also reported to a Sentry-compatible service when SENTRY_DSN is set, scrubbed
+# the same way and without default PII, local variables or request bodies.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    init_sentry(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", ""),
+        release=os.environ.get("SENTRY_RELEASE", ""),
+    )
 
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("BANYAN_MEDIA_ROOT", VAR_DIR / "media"))
