@@ -372,7 +372,8 @@ def search(*, user: User, q: str, limit: int = 50) -> SearchResult:
                 canonical = normalize_id_number(digits)
             except ValidationFailed:
                 raise
-            found = persons.filter(id_number_hash=crypto.lookup_hash(canonical))
+            # Every key's hash: rows not yet rotated to a new key are found too.
+            found = persons.filter(id_number_hash__in=crypto.lookup_hashes(canonical))
             found = scope.filter(found, Cap.VIEW_FULL_RECORD, building="household__building_id")
             return SearchResult(list(found[:limit]), [], "id_number")
         if len(digits) >= 11 and scope.can(Cap.VIEW_FULL_RECORD):

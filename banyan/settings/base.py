@@ -22,8 +22,14 @@ DEV_SECRET_KEY = "banyan-development-secret-key-not-for-production"
 DEV_DATA_KEY = "banyan-development-data-key-not-for-production"
 
 SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
-# Key for ID-number encryption and the keyed lookup hash (banyan.common.crypto).
+# Key for ID-number encryption and the keyed lookup hash (banyan.common.crypto); the
+# database records which key wrote it and start-up refuses another (banyan.common.datakey).
 BANYAN_DATA_KEY = os.environ.get("BANYAN_DATA_KEY", DEV_DATA_KEY)
+# Former keys, comma-separated, newest first: still read while `manage.py rotate_data_key`
+# moves every row to BANYAN_DATA_KEY (docs/deployment.md); remove them once it has run.
+BANYAN_OLD_DATA_KEYS = [
+    k.strip() for k in os.environ.get("BANYAN_OLD_DATA_KEYS", "").split(",") if k.strip()
+]
 DEBUG = os.environ.get("DEBUG", "") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
