@@ -87,6 +87,9 @@ class ApiToken(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key_hash = models.CharField(max_length=64, unique=True)
+    # The user's session auth hash when the token was issued: a new password changes it,
+    # and the token no longer authenticates (banyan.accounts.tokens).
+    auth_hash = models.CharField(max_length=128, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)

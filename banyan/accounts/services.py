@@ -26,6 +26,7 @@ from .models import Post
 from .roles import BUILDING_ROLES, CAPABILITIES, ROLE_NODE_KINDS, Cap, Role
 from .scope import get_scope
 from .selectors import managed_community_ids
+from .tokens import tokens_revoke_for_user
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -165,6 +166,9 @@ def post_grant(
 def post_revoke(*, actor: User, post: Post) -> Post:
     """End a post: it stays in the history with `revoked_at`, it no longer grants scope.
 
+    When it was the user's last active post, their API tokens are deleted and their
+    sessions end (SECURITY.md 22).
+
     Http404 outside the actor's communities; InvalidTransition when the post was
     already revoked, or when an administrator would revoke their own admin post
     (another administrator must do it, so a community is never left without one by
@@ -190,6 +194,10 @@ def post_revoke(*, actor: User, post: Post) -> Post:
     locked.save(update_fields=["active", "revoked_at"])
     community = Node.objects.get(pk=community_id)
     data = _post_data(locked, locked.user, locked.node)
+    if not Post.objects.filter(user_id=locked.user_id, active=True).exists():
+        # The last post: the account's API tokens go now. Its sessions stop at their next
+        # request (banyan.accounts.backends), and it signs in no more.
+        data["tokens_revoked"] = tokens_revoke_for_user(user_id=locked.user_id)
     record(
         actor=actor,
         community=community,

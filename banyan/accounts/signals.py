@@ -17,6 +17,8 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from banyan.common.clientip import client_ip
+
 logger = logging.getLogger("banyan.auth")
 
 _DIGIT_RUN = re.compile(r"\d{7,}[Xx]?")
@@ -30,7 +32,7 @@ def safe_username(value: object) -> str:
 def _ip(request: HttpRequest | None) -> str:
     if request is None:
         return "-"
-    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR") or "-"
+    return getattr(request, "axes_ip_address", None) or client_ip(request) or "-"
 
 
 @receiver(user_logged_in, dispatch_uid="banyan.auth.logged_in")

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Status
 from ninja.openapi.docs import Swagger
 
-from banyan.accounts.tokens import TOKEN_LIFETIME, token_issue, token_revoke
+from banyan.accounts.tokens import token_issue, token_lifetime, token_revoke
 from banyan.common.errors import DomainError
 
 from .auth import BearerToken, BrowserSession
@@ -74,10 +74,12 @@ LOCKED_OUT = "Too many failed sign-in attempts. Try again later or ask your admi
     tags=["auth"],
 )
 def issue_token(request: HttpRequest, payload: TokenIn) -> Any:
-    """Exchange a username and password for a bearer token (valid for 12 hours).
+    """Exchange a username and password for a bearer token.
 
-    Failures count towards the same lockout as the sign-in page (per username and per
-    address); the answer never says whether the username exists.
+    The token lasts `expires_in` seconds (30 days unless the deployment says otherwise) and
+    ends sooner when the password changes, the account is deactivated or its last post
+    ends. Failures count towards the same lockout as the sign-in page (per username and
+    address, and per address); the answer never says whether the username exists.
     """
     user = authenticate(request=request, username=payload.username, password=payload.password)
     if getattr(request, "axes_locked_out", False):
@@ -89,7 +91,7 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> Any:
     # A token is a sign-in: update last_login, reset the failure count, log it (axes).
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     log.info("api token issued for user %s", user.pk)
-    return {"token": token_issue(user=user), "expires_in": int(TOKEN_LIFETIME.total_seconds())}
+    return {"token": token_issue(user=user), "expires_in": int(token_lifetime().total_seconds())}
 
 
 @api.delete("/auth/token", auth=BearerToken(), response={204: None}, tags=["auth"])

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest
 
+from . import clientip
 from .errors import DomainError
 
 T = TypeVar("T")
@@ -36,6 +37,6 @@ def run_and_report(request: HttpRequest, call: Callable[[], T]) -> tuple[bool, T
         return False, None
 
 
-def client_ip(request) -> str | None:
-    """The client address as the app server sees it (a proxy sets REMOTE_ADDR via its config)."""
-    return request.META.get("REMOTE_ADDR") or None
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address, through trusted proxies only (banyan.common.clientip)."""
+    return clientip.client_ip(request)

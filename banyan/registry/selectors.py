@@ -450,7 +450,8 @@ def search_persons(*, user: User, query: SearchQuery) -> QuerySet[Person]:
     where = {"building": "household__building_id"}
     kind, value = query.kind, query.value
     if kind == SearchKind.ID_NUMBER:
-        found = persons.filter(id_number_hash=crypto.lookup_hash(value))
+        # Every key's hash: rows not yet rotated to a new key are found too.
+        found = persons.filter(id_number_hash__in=crypto.lookup_hashes(value))
         found = scope.filter(found, Cap.REVEAL_PII, **where)
     elif kind == SearchKind.PHONE:
         found = scope.filter(persons.filter(phone=value), Cap.REVEAL_PII, **where)

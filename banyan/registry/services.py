@@ -292,7 +292,9 @@ def _clean_person(values: dict[str, Any], *, community_id: int, exclude_pk: int 
                 _("The gender does not match the one in the ID number."), field="gender"
             )
         digest = crypto.lookup_hash(id_number)
-        clash = Person.objects.filter(community_id=community_id, id_number_hash=digest)
+        clash = Person.objects.filter(
+            community_id=community_id, id_number_hash__in=crypto.lookup_hashes(id_number)
+        )
         if exclude_pk is not None:
             clash = clash.exclude(pk=exclude_pk)
         if clash.exists():

@@ -7,7 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from banyan.common.logging import init_sentry, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("BANYAN_VAR_DIR", BASE_DIR / "var"))
@@ -19,8 +22,14 @@ DEV_SECRET_KEY = "banyan-development-secret-key-not-for-production"
 DEV_DATA_KEY = "banyan-development-data-key-not-for-production"
 
 SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
-# Key for ID-number encryption and the keyed lookup hash (banyan.common.crypto).
+# Key for ID-number encryption and the keyed lookup hash (banyan.common.crypto); the
+# database records which key wrote it and start-up refuses another (banyan.common.datakey).
 BANYAN_DATA_KEY = os.environ.get("BANYAN_DATA_KEY", DEV_DATA_KEY)
+# Former keys, comma-separated, newest first: still read while `manage.py rotate_data_key`
+# moves every row to BANYAN_DATA_KEY (docs/deployment.md); remove them once it has run.
+BANYAN_OLD_DATA_KEYS = [
+    k.strip() for k in os.environ.get("BANYAN_OLD_DATA_KEYS", "").split(",") if k.strip()
+]
 DEBUG = os.environ.get("DEBUG", "") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
@@ -117,7 +126,7 @@ CACHES = {
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "banyan.accounts.backends.AccountBackend",
 ]
 # Argon2id first (banyan/accounts/hashers.py); PBKDF2 still reads older hashes, which
 # are upgraded at the next sign-in.
@@ -133,12 +142,23 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Lockout per username whatever the client address, and per address whatever the
-# username (credential stuffing) — each counted on its own (SECURITY.md 14).
+# Sign-in lockout (SECURITY.md 14; banyan/accounts/lockout.py): AXES_FAILURE_LIMIT wrong
+# passwords lock one (username, address) pair, never the account from everywhere;
+# BANYAN_LOGIN_ADDRESS_LIMIT failures lock the address whatever the usernames. A success
+# clears only its own pair, so signing in to one's own account resets nobody else's count.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+BANYAN_LOGIN_ADDRESS_LIMIT = int(os.environ.get("BANYAN_LOGIN_ADDRESS_LIMIT", "20"))
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "banyan.accounts.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
+# The client address behind a reverse proxy (banyan/common/clientip.py): X-Forwarded-For
+# is read only from these addresses or networks, comma-separated (e.g. "10.0.0.5,fd00::/8").
+# Empty (the default) means the app server faces clients directly and REMOTE_ADDR is used.
+BANYAN_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("BANYAN_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+AXES_CLIENT_IP_CALLABLE = "banyan.common.clientip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
 
@@ -166,16 +186,22 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {
-        "banyan": {"handlers": ["console"], "level": "INFO"},
-        "axes": {"handlers": ["console"], "level": "WARNING"},
-    },
-}
+# Errors with their tracebacks, warnings and the sign-in log go to stderr and, when
+# BANYAN_LOG_FILE names one, to that file; every handler masks ID numbers and phones
+# (banyan/common/logging.py). BANYAN_LOG_LEVEL sets the app's own level (INFO).
+LOGGING = logging_config(
+    log_file=os.environ.get("BANYAN_LOG_FILE", ""),
+    level=os.environ.get("BANYAN_LOG_LEVEL", "INFO").upper(),
+)
+# Errors are also reported to a Sentry-compatible service when SENTRY_DSN is set, scrubbed
+# the same way and without default PII, local variables or request bodies.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    init_sentry(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", ""),
+        release=os.environ.get("SENTRY_RELEASE", ""),
+    )
 
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("BANYAN_MEDIA_ROOT", VAR_DIR / "media"))
@@ -199,6 +225,26 @@ BANYAN_LOOKUP_SLOW_SECONDS = int(os.environ.get("BANYAN_LOOKUP_SLOW_SECONDS", "3
 BANYAN_LOOKUP_STOP_AFTER = int(os.environ.get("BANYAN_LOOKUP_STOP_AFTER", "40"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "banyan@localhost")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+
+def _token_lifetime_hours(value: str) -> int:
+    """Hours an API token lives: a whole number from 1 to 8784 (a year)."""
+    try:
+        hours = int(value)
+    except ValueError:
+        hours = 0
+    if not 1 <= hours <= 8784:
+        raise ImproperlyConfigured(
+            "BANYAN_TOKEN_LIFETIME_HOURS must be a whole number of hours from 1 to 8784,"
+            f" not {value!r}."
+        )
+    return hours
+
+
+# API tokens expire this long after they are issued (banyan/accounts/tokens.py): 30 days.
+BANYAN_TOKEN_LIFETIME_HOURS = _token_lifetime_hours(
+    os.environ.get("BANYAN_TOKEN_LIFETIME_HOURS", str(30 * 24))
+)
 
 BANYAN_APP_NAME = _("Banyan")
 NINJA_PAGINATION_PER_PAGE = 50

@@ -6,5 +6,6 @@ from .base import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 AXES_FAILURE_LIMIT = 3
+BANYAN_LOGIN_ADDRESS_LIMIT = 8
 LOGGING["loggers"]["banyan"]["level"] = "WARNING"  # type: ignore[index]  # noqa: F405
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

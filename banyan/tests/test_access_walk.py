@@ -19,6 +19,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from banyan.accounts.roles import Role
+from banyan.accounts.tests.factories import make_post
 from banyan.accounts.tokens import token_issue
 from banyan.casework.models import CaseCategory
 from banyan.casework.services import case_create, meeting_create
@@ -399,7 +401,9 @@ def test_api_filters_pointing_outside_the_scope_are_rejected(client, objects, pa
 
 
 def test_a_post_whose_node_is_gone_sees_nothing(client, world):
-    """A revoked (inactive) post grants nothing: the page that worked now answers 404."""
+    """A revoked (inactive) post grants nothing: the page that worked now answers 404.
+    (Bob keeps another post; without one he would be signed out: test_tokens.)"""
+    make_post(world.bob, Role.GRID_MANAGER, world.l2_2_1)
     client.force_login(world.bob)
     url = f"/registry/households/{world.household_1_1.pk}/"
     assert client.get(url).status_code == 200

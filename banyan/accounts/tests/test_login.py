@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from banyan.accounts.signals import safe_username
 
@@ -100,13 +103,103 @@ def test_it_locks_out_after_the_failure_limit(client):
     assert "_auth_user_id" not in client.session
 
 
-def test_it_locks_a_username_whatever_the_address(client):
+def test_a_stranger_cannot_lock_a_user_out_from_other_addresses(client):
+    make_user("leader8")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _login(client, "leader8", "wrong-password", ip="203.0.113.9")
+    # The stranger's address is locked for this account...
+    assert _login(client, "leader8", PASSWORD, ip="203.0.113.9").status_code == 429
+    assert "_auth_user_id" not in client.session
+    # ...its owner signs in from their own address as usual.
+    response = _login(client, "leader8", PASSWORD, ip="10.0.2.1")
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
+
+
+def test_signing_in_to_ones_own_account_does_not_reset_the_address(client):
+    """The bypass: guesses at someone else's account between successful sign-ins to
+    one's own never reached a limit."""
+    make_user("victim")
+    make_user("mallory")
+    refused = 0
+    for _ in range(20):
+        response = _login(client, "victim", "guess", ip="198.51.100.7")
+        refused += response.status_code == 429
+        if _login(client, "mallory", PASSWORD, ip="198.51.100.7").status_code == 429:
+            refused += 1
+        client.logout()
+    assert refused > 0
+    # The pair was locked at the limit, for the right password too.
+    assert _login(client, "victim", PASSWORD, ip="198.51.100.7").status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_it_throttles_an_address_guessing_across_many_usernames(client):
+    make_user("alice")
+    limit = settings.BANYAN_LOGIN_ADDRESS_LIMIT
+    assert limit > settings.AXES_FAILURE_LIMIT
+    for i in range(limit - 1):
+        assert _login(client, f"user{i}", "guess", ip="198.51.100.8").status_code == 200
+    assert _login(client, "someone", "guess", ip="198.51.100.8").status_code == 429
+    # Every account is refused from that address, the right password included...
+    assert _login(client, "alice", PASSWORD, ip="198.51.100.8").status_code == 429
+    # ...and open from any other.
+    assert _login(client, "alice", PASSWORD, ip="198.51.100.9").status_code == 302
+
+
+def test_a_user_who_mistypes_then_signs_in_starts_afresh(client):
+    make_user("alice")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        _login(client, "alice", "typo")
+    assert _login(client, "alice", PASSWORD).status_code == 302
+    client.logout()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert _login(client, "alice", "typo").status_code == 200
+    assert _login(client, "alice", PASSWORD).status_code == 302
+
+
+def test_the_lockout_ends_after_the_cool_off(client):
+    make_user("alice")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            _login(client, "alice", "wrong-password")
+        assert _login(client, "alice", PASSWORD).status_code == 429
+    later = start + dt.timedelta(hours=settings.AXES_COOLOFF_TIME, minutes=1)
+    with time_machine.travel(later, tick=False):
+        assert _login(client, "alice", PASSWORD).status_code == 302
+
+
+def test_a_forged_forwarded_header_does_not_change_the_address(client):
+    """Without trusted proxies, X-Forwarded-For is the client's own words: ignored."""
     make_user("alice")
     for i in range(settings.AXES_FAILURE_LIMIT):
-        _login(client, "alice", "wrong-password", ip=f"10.0.1.{i}")
-    response = _login(client, "alice", PASSWORD, ip="10.0.2.1")
-    assert response.status_code == settings.AXES_HTTP_RESPONSE_CODE
-    assert "_auth_user_id" not in client.session
+        client.post(
+            reverse(LOGIN),
+            {"username": "alice", "password": "wrong"},
+            REMOTE_ADDR="203.0.113.9",
+            HTTP_X_FORWARDED_FOR=f"10.9.9.{i}",
+        )
+    assert _login(client, "alice", PASSWORD, ip="203.0.113.9").status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_count(client, settings):
+    settings.BANYAN_TRUSTED_PROXIES = ["10.0.0.0/24"]
+    make_user("alice")
+
+    def via_proxy(password: str, client_address: str):
+        return client.post(
+            reverse(LOGIN),
+            {"username": "alice", "password": password},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=f"1.2.3.4, {client_address}",
+        )
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        via_proxy("wrong", "203.0.113.9")
+    assert via_proxy(PASSWORD, "203.0.113.9").status_code == 429
+    # Another client behind the same proxy is not locked with the first.
+    assert via_proxy(PASSWORD, "198.51.100.20").status_code == 302
 
 
 def test_the_lockout_page_says_when_to_retry_without_naming_the_account(client):

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from banyan.accounts.models import ApiToken
-from banyan.accounts.tokens import token_authenticate, token_issue
+from banyan.accounts.tokens import token_authenticate, token_issue, token_lifetime
 
 from .conftest import API, PASSWORD, ApiClient
 
@@ -36,7 +36,7 @@ def test_it_stores_only_the_tokens_digest(tree, anonymous):
     row = ApiToken.objects.get(user=tree.bob)
     assert row.key_hash == hashlib.sha256(token.encode()).hexdigest()
     assert token not in str(ApiToken.objects.values_list().get(pk=row.pk))
-    assert row.expires_at - row.created_at == dt.timedelta(hours=12)
+    assert row.expires_at - row.created_at == token_lifetime()
 
 
 def test_it_rejects_a_bad_password_without_saying_whether_the_user_exists(tree, anonymous):
@@ -69,6 +69,24 @@ def test_a_successful_sign_in_resets_the_failure_count(tree, anonymous):
         assert _token(anonymous, "bob", "wrong").status_code == 401
 
 
+def test_a_stranger_cannot_lock_a_user_out_of_the_api_from_other_addresses(tree):
+    stranger = ApiClient(REMOTE_ADDR="203.0.113.9")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _token(stranger, "bob", "wrong")
+    assert _token(stranger, "bob").status_code == 429
+    assert _token(ApiClient(REMOTE_ADDR="10.0.2.1"), "bob").status_code == 200
+
+
+def test_a_token_for_ones_own_account_does_not_reset_the_address(tree):
+    client = ApiClient(REMOTE_ADDR="198.51.100.7")
+    answers = []
+    for _ in range(20):
+        answers.append(_token(client, "alice", "guess").status_code)
+        answers.append(_token(client, "bob").status_code)
+    assert 429 in answers
+    assert _token(client, "alice").status_code == 429
+
+
 def test_it_rejects_inactive_users(tree, anonymous):
     token = token_issue(user=tree.bob)
     tree.bob.is_active = False
@@ -87,9 +105,10 @@ def test_it_requires_authentication(tree, anonymous):
 def test_tokens_expire(tree):
     token = token_issue(user=tree.bob)
     client = ApiClient(token)
-    with time_machine.travel(timezone.now() + dt.timedelta(hours=11, minutes=59)):
+    lifetime = token_lifetime()
+    with time_machine.travel(timezone.now() + lifetime - dt.timedelta(minutes=1)):
         assert client.get("/nodes").status_code == 200
-    with time_machine.travel(timezone.now() + dt.timedelta(hours=12, minutes=1)):
+    with time_machine.travel(timezone.now() + lifetime + dt.timedelta(minutes=1)):
         assert client.get("/nodes").status_code == 401
 
 

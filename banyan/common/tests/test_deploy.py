@@ -17,13 +17,17 @@ STRONG = {
 }
 
 
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+def manage(*args: str, var_dir: Path, **env: str) -> subprocess.CompletedProcess:
     full_env = {
         k: v
         for k, v in os.environ.items()
         if k not in STRONG and k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL"}
     }
-    full_env.update(env, DJANGO_SETTINGS_MODULE="banyan.settings.production")
+    # A database of its own: the data-key check compares the key with the database's record,
+    # and the developer's demo database was written with the development key.
+    full_env.update(
+        env, DJANGO_SETTINGS_MODULE="banyan.settings.production", BANYAN_VAR_DIR=str(var_dir)
+    )
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -34,15 +38,15 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_deploy_check_passes_with_production_settings():
-    result = manage("check", "--deploy", "--fail-level", "WARNING", **STRONG)
+def test_deploy_check_passes_with_production_settings(tmp_path):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", var_dir=tmp_path, **STRONG)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "BANYAN_DATA_KEY"])
-def test_production_refuses_the_development_keys(missing):
+def test_production_refuses_the_development_keys(missing, tmp_path):
     env = {k: v for k, v in STRONG.items() if k != missing}
-    result = manage("check", **env)
+    result = manage("check", var_dir=tmp_path, **env)
     assert result.returncode != 0
     assert missing in result.stderr
 
