@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def cache_privately(response: HttpResponseBase, max_age: int) -> None:
+    """Let the user's own browser keep this response for `max_age` seconds, never a shared
+    cache: for content named by a hash of itself (a photo's sizes), which is as safe to
+    keep as the page that linked it. The middleware leaves this header alone."""
+    response["Cache-Control"] = f"private, max-age={max_age}, immutable"
+    response.banyan_private_cache = True  # type: ignore[attr-defined]
 
 
 class SecurityHeadersMiddleware:
@@ -19,7 +27,10 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", CSP)
-        # Pages for signed-in users show personal data: never keep them in a cache.
-        if getattr(request, "user", None) is not None and request.user.is_authenticated:
-            response["Cache-Control"] = "no-store"
+        # Pages for signed-in users show personal data: never keep them in a cache
+        # (unless the view made the response privately cacheable on purpose).
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            if not getattr(response, "banyan_private_cache", False):
+                response["Cache-Control"] = "no-store"
         return response
