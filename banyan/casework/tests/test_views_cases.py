@@ -659,6 +659,24 @@ def test_a_photo_url_names_its_content_and_the_browser_may_keep_it(client, loop)
     )
 
 
+def test_a_form_sent_by_the_photo_script_is_told_where_to_go_instead_of_redirected(client, loop):
+    """photos.js sends with XMLHttpRequest, which would follow a redirect out of sight."""
+    client.force_login(loop.bob)
+    url = f"{reverse('casework:case-create')}?household={loop.household_1_1.pk}"
+    data = {"category": category().pk, "description": "漏水", "channel": "visit"}
+    r = client.post(url, {**data, "description": ""}, HTTP_X_BANYAN_UPLOAD="1")
+    assert r.status_code == 200 and "description" in r.context["form"].errors
+    r = client.post(url, {**data, "photos": [photo()]}, HTTP_X_BANYAN_UPLOAD="1")
+    case = Case.objects.get()
+    assert r.status_code == 204 and not r.content
+    assert r["X-Banyan-Location"] == reverse("casework:case-detail", args=[case.pk])
+    assert r["Cache-Control"] == "no-store" and "Location" not in r
+    # The flash message waits for the page the script goes to.
+    assert f"Case #{case.pk} recorded." in client.get(r["X-Banyan-Location"]).content.decode()
+    # Without the header, the same post is the plain redirect.
+    assert client.post(url, data)["Location"].startswith("/cases/")
+
+
 # --- recording ------------------------------------------------------------------------------
 
 
