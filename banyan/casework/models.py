@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from banyan.common.bilingual import BilingualName
+from banyan.common.images import PhotoSizes
 from banyan.common.masking import mask_phone
 from banyan.places.models import Building, Compound, Node
 
@@ -234,7 +235,7 @@ def photo_path(instance: CasePhoto, filename: str) -> str:
     return f"cases/{instance.case.community_id}/{instance.case_id}/{secrets.token_hex(12)}.jpg"
 
 
-class CasePhoto(models.Model):
+class CasePhoto(PhotoSizes):
     class Stage(models.TextChoices):
         REPORT = "report", _("As reported")
         PROOF = "proof", _("Proof of hand-over")

@@ -21,3 +21,12 @@ class CommonConfig(AppConfig):
         from . import checks  # noqa: F401
 
         post_migrate.connect(_record_data_key, sender=self, dispatch_uid="banyan.data_key")
+
+        from PIL import Image
+
+        from .images import MAX_JPEG_PIXELS
+
+        # Pillow's own guard, for every image this process opens (ours check the
+        # header first, banyan.common.images): warn above the largest photo we accept,
+        # refuse outright above twice that.
+        Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS

@@ -27,6 +27,7 @@ from PIL import Image, ImageDraw
 
 from banyan.accounts.models import Post
 from banyan.accounts.roles import Role
+from banyan.common.images import clean_photo, store_photo
 from banyan.demo import names
 from banyan.demo.builder.sink import unsaved
 from banyan.places.models import Node, NodeKind
@@ -816,7 +817,7 @@ def build_party(
                 photo = ThemedDayPhoto(
                     community=community, themed_day=day, uploaded_by_id=day.posted_by_id
                 )
-                photo.image.save("photo.jpg", _photo(rng, n + j), save=False)
+                store_photo(photo, clean_photo(_photo(rng, n + j)))
                 photo.save()
                 photo_rows += 1
     save(Event, events)

@@ -21,6 +21,7 @@ from django.utils.translation import pgettext_lazy
 
 from banyan.accounts.roles import Role
 from banyan.common.bilingual import BilingualName
+from banyan.common.images import PhotoSizes
 from banyan.common.masking import mask_phone
 from banyan.places.models import Node
 
@@ -453,7 +454,7 @@ def photo_path(instance: ThemedDayPhoto, filename: str) -> str:
     return f"party/{instance.community_id}/{instance.themed_day_id}/{secrets.token_hex(12)}.jpg"
 
 
-class ThemedDayPhoto(models.Model):
+class ThemedDayPhoto(PhotoSizes):
     """A photo of a themed day; served only through a scoped view."""
 
     community = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")

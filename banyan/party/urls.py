@@ -29,7 +29,7 @@ urlpatterns = [
         name="themed-day-attendance",
     ),
     path("themed-days/<int:pk>/photos/", views.themed_day_photos, name="themed-day-photos"),
-    path("photos/<int:pk>/", views.photo, name="photo"),
+    path("photos/<int:pk>/<str:size>/<str:token>.jpg", views.photo, name="photo"),
     path("tracing/", views.tracing_list, name="tracing-list"),
     path("tracing/<int:pk>/", views.tracing_detail, name="tracing-detail"),
     *[

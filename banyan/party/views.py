@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
 from banyan.common.forms import client_ip, run_and_report, run_service
+from banyan.common.images import photo_response
 from banyan.common.pages import form_page
 from banyan.places.selectors import get_node_for_user
 from banyan.registry.selectors import get_person_for_user
@@ -559,12 +560,10 @@ def themed_day_photos(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def photo(request: HttpRequest, pk: int) -> FileResponse:
-    """A themed-day photo, only for those who see the branch (never a public media URL)."""
-    row = selectors.get_photo_for_user(request.user, pk)
-    response = FileResponse(row.image.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+def photo(request: HttpRequest, pk: int, size: str, token: str) -> FileResponse:
+    """One size of a themed-day photo, only for those who see the branch (never a public
+    media URL)."""
+    return photo_response(selectors.get_photo_for_user(request.user, pk), size, token)
 
 
 # --- tracing --------------------------------------------------------------------------------

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "banyan.common.middleware.SecurityHeadersMiddleware",
+    "banyan.common.middleware.UploadRedirectMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -25,7 +25,7 @@ from banyan.accounts.roles import CASE_ROUTES, Cap
 from banyan.accounts.scope import get_scope
 from banyan.common.cleaning import clean_choice, clean_text
 from banyan.common.errors import InvalidTransition, ValidationFailed
-from banyan.common.images import clean_photo
+from banyan.common.images import clean_photo, store_photo
 from banyan.common.phone import normalize_phone
 from banyan.places.models import Building, Node, NodeKind
 from banyan.registry.models import Household, Person
@@ -237,7 +237,7 @@ def case_create(
     CasePerson.objects.bulk_create(CasePerson(case=case, person=p) for p in people)
     for content in cleaned_photos:
         photo = CasePhoto(case=case, stage=CasePhoto.Stage.REPORT, uploaded_by=case.entered_by)
-        photo.image.save("photo.jpg", content, save=False)
+        store_photo(photo, content)
         photo.save()
     _event(
         actor,
@@ -409,7 +409,7 @@ def case_resolve(
     stage = CasePhoto.Stage.PROOF if locked.route == Route.ERRAND else CasePhoto.Stage.RESOLUTION
     for content in cleaned:
         photo = CasePhoto(case=locked, stage=stage, public=True, uploaded_by_id=actor.pk)
-        photo.image.save("photo.jpg", content, save=False)
+        store_photo(photo, content)
         photo.save()
     _event(actor, locked, "case_resolved", note=locked.public_note, public=True)
     return locked

@@ -4,9 +4,13 @@ the unguessable building tokens the posters link to.
 The limits are counted in the database (IntakeCounter), not in a process's memory, so
 every app server behind the load balancer counts the same. Each count is one
 conditional UPDATE (`count < limit`) on a row made unique by (key, window): two
-submissions at once can never both take the last slot. The counting happens in the
-same transaction as the case itself, so a submission that fails for any reason (a bad
-photo, a limit) leaves no row and no count behind.
+submissions at once can never both take the last slot.
+
+A submission's slots are committed before its photo is decoded, in a transaction of
+their own: a photo that fails to decode (the costly part) does not give its slot back,
+so a flood of bad photos stops at the limit like any other. What is cheap to check (the
+category, the text, the phone) is checked before, so a typo costs no slot; a refusal by
+either limit takes neither.
 """
 
 from __future__ import annotations
@@ -129,7 +133,14 @@ def check_public_category(*, building: Building, category: CaseCategory) -> None
         raise ValidationFailed(_("Not a valid choice."), field="category")
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
+def take_intake_slots(*, client_key: str, building: Building, now: dt.datetime) -> None:
+    """The client's hourly and the building's daily slot, both or neither, committed on
+    return: durable, so no caller's transaction can roll them back with a later failure."""
+    take_client_slot(client_key=client_key, now=now)
+    take_building_slot(building=building, now=now)
+
+
 def intake_submit(
     *,
     building: Building,
@@ -146,15 +157,16 @@ def intake_submit(
     grid to accept. Raises IntakeLimited (nothing written) past either limit.
 
     Cheap checks run before the limits, so a typo costs the resident no slot; the
-    photo is decoded only after them, so a flood cannot make us decode images.
+    photo is decoded only after the slots are committed, so a flood cannot make us
+    decode more images than the limits allow. Called outside any transaction (the
+    slots commit on their own, the case in case_create's).
     """
     now = now or timezone.now()
     check_public_category(building=building, category=category)
     description = clean_text(description, "description", required=True, max_length=2000)
     where = clean_text(where, "where", max_length=100)
     phone = normalize_phone(phone, field="phone") if (phone or "").strip() else ""
-    take_client_slot(client_key=client_key, now=now)
-    take_building_slot(building=building, now=now)
+    take_intake_slots(client_key=client_key, building=building, now=now)
     return case_create(
         actor=None,
         category=category,

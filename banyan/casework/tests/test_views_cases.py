@@ -579,11 +579,17 @@ def test_outsiders_get_404_on_every_real_action_and_photo(client, loop, outsider
             got = (client.get(url).status_code, client.post(url, {"note": "x"}).status_code)
             if got != (404, 404):
                 answers[url] = got
-    url = reverse("casework:case-photo", args=[case.pk, pic.pk])
-    if client.get(url).status_code != 404:
-        answers[url] = "photo"
+    for size in ("thumb", "medium"):
+        url = photo_url(case, pic, size)
+        if client.get(url).status_code != 404:
+            answers[url] = "photo"
     assert answers == {}
     assert events(case)[-1] == "case_resolved"
+
+
+def photo_url(case: Case, pic: CasePhoto, size: str, token: str | None = None) -> str:
+    token = pic.photo_token(size) if token is None else token
+    return reverse("casework:case-photo", args=[case.pk, pic.pk, size, token])
 
 
 def test_photos_are_served_only_through_the_scoped_view(client, loop, settings):
@@ -592,14 +598,83 @@ def test_photos_are_served_only_through_the_scoped_view(client, loop, settings):
     services.case_resolve(actor=loop.bob, case=case, note="好了", photos=[photo()])
     pic = CasePhoto.objects.get(case=case)
     client.force_login(loop.bob)
-    r = client.get(reverse("casework:case-photo", args=[case.pk, pic.pk]))
+    r = client.get(photo_url(case, pic, "thumb"))
     assert r.status_code == 200 and r["Content-Type"] == "image/jpeg"
-    assert "no-store" in r["Cache-Control"]
     body = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
     assert settings.MEDIA_URL not in body and pic.image.name not in body
     # Another case's photo id under this case is not found.
     other = open_case(loop)
-    assert client.get(reverse("casework:case-photo", args=[other.pk, pic.pk])).status_code == 404
+    url = reverse("casework:case-photo", args=[other.pk, pic.pk, "thumb", pic.thumb_token])
+    assert client.get(url).status_code == 404
+
+
+def test_a_photo_is_kept_in_a_thumbnail_and_a_medium_size(client, loop):
+    big = io.BytesIO()
+    Image.new("RGB", (3000, 2000), (90, 120, 150)).save(big, format="JPEG")
+    case = open_case(loop)
+    services.case_assign(actor=loop.bob, case=case, route="grid", assignee=loop.bob)
+    services.case_resolve(
+        actor=loop.bob, case=case, note="好了", photos=[photo("a.jpg", big.getvalue())]
+    )
+    pic = CasePhoto.objects.get(case=case)
+    client.force_login(loop.bob)
+    for size, side in (("thumb", 320), ("medium", 1280)):
+        body = b"".join(client.get(photo_url(case, pic, size)).streaming_content)
+        with Image.open(io.BytesIO(body)) as image:
+            assert image.size == (side, side * 2 // 3), size
+
+
+def test_the_case_page_shows_the_thumbnail_and_a_tap_opens_the_medium_size(client, loop):
+    case = open_case(loop)
+    services.case_assign(actor=loop.bob, case=case, route="grid", assignee=loop.bob)
+    services.case_resolve(actor=loop.bob, case=case, note="好了", photos=[photo()])
+    pic = CasePhoto.objects.get(case=case)
+    client.force_login(loop.bob)
+    html = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    link = re.search(r'<a href="([^"]+)"><img src="([^"]+)"', html)
+    assert link is not None
+    assert link.groups() == (photo_url(case, pic, "medium"), photo_url(case, pic, "thumb"))
+
+
+def test_a_photo_url_names_its_content_and_the_browser_may_keep_it(client, loop):
+    case = open_case(loop)
+    services.case_assign(actor=loop.bob, case=case, route="grid", assignee=loop.bob)
+    services.case_resolve(actor=loop.bob, case=case, note="好了", photos=[photo()])
+    pic = CasePhoto.objects.get(case=case)
+    client.force_login(loop.bob)
+    r = client.get(photo_url(case, pic, "thumb"))
+    assert r["Cache-Control"] == "private, max-age=31536000, immutable"
+    # The token is the content's: any other (an old one, a guess, another size's) is 404.
+    assert pic.thumb_token != pic.medium_token
+    for size, token in (
+        ("thumb", pic.medium_token),
+        ("thumb", "0" * 32),
+        ("full", pic.thumb_token),
+        ("thumb", pic.thumb_token[:-1]),
+    ):
+        assert client.get(photo_url(case, pic, size, token)).status_code == 404, (size, token)
+    # The page that links it is still never kept.
+    assert client.get(reverse("casework:case-detail", args=[case.pk]))["Cache-Control"] == (
+        "no-store"
+    )
+
+
+def test_a_form_sent_by_the_photo_script_is_told_where_to_go_instead_of_redirected(client, loop):
+    """photos.js sends with XMLHttpRequest, which would follow a redirect out of sight."""
+    client.force_login(loop.bob)
+    url = f"{reverse('casework:case-create')}?household={loop.household_1_1.pk}"
+    data = {"category": category().pk, "description": "漏水", "channel": "visit"}
+    r = client.post(url, {**data, "description": ""}, HTTP_X_BANYAN_UPLOAD="1")
+    assert r.status_code == 200 and "description" in r.context["form"].errors
+    r = client.post(url, {**data, "photos": [photo()]}, HTTP_X_BANYAN_UPLOAD="1")
+    case = Case.objects.get()
+    assert r.status_code == 204 and not r.content
+    assert r["X-Banyan-Location"] == reverse("casework:case-detail", args=[case.pk])
+    assert r["Cache-Control"] == "no-store" and "Location" not in r
+    # The flash message waits for the page the script goes to.
+    assert f"Case #{case.pk} recorded." in client.get(r["X-Banyan-Location"]).content.decode()
+    # Without the header, the same post is the plain redirect.
+    assert client.post(url, data)["Location"].startswith("/cases/")
 
 
 # --- recording ------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -31,6 +31,7 @@ from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
 from banyan.common.errors import DomainError, InvalidTransition, ValidationFailed
 from banyan.common.forms import run_service
+from banyan.common.images import photo_response
 from banyan.places import selectors as place_selectors
 from banyan.places.models import NodeKind
 from banyan.places.views import crumbs as place_crumbs
@@ -591,17 +592,11 @@ def case_dispute(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @login_required
-def case_photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
-    """A case photo, only to those who may see the case (never a public media URL)."""
+def case_photo(request: HttpRequest, pk: int, photo_pk: int, size: str, token: str) -> HttpResponse:
+    """One size of a case photo, only to those who may see the case (never a public media
+    URL); kept by their browser, as its URL changes with its content."""
     photo = staff_selectors.get_case_photo_for_user(request.user, pk, photo_pk)
-    try:
-        handle = photo.image.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Disposition"] = f'inline; filename="case-{pk}-{photo.pk}.jpg"'
-    return response
+    return photo_response(photo, size, token)
 
 
 # --- recording a case -----------------------------------------------------------------------
@@ -784,5 +779,7 @@ urlpatterns = [
     path("<int:pk>/", case_detail, name="case-detail"),
     path("<int:pk>/moves/<str:action>/", case_move, name="case-move"),
     path("<int:pk>/disputes/<str:action>/", case_dispute, name="case-dispute"),
-    path("<int:pk>/photos/<int:photo_pk>/", case_photo, name="case-photo"),
+    path(
+        "<int:pk>/photos/<int:photo_pk>/<str:size>/<str:token>.jpg", case_photo, name="case-photo"
+    ),
 ]

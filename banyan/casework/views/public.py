@@ -32,6 +32,7 @@ from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
 from banyan.common.errors import DomainError
 from banyan.common.forms import client_ip, run_service
+from banyan.common.images import photo_response
 from banyan.places import selectors as place_selectors
 from banyan.places.models import Building
 
@@ -308,13 +309,12 @@ def track_reopen(request: HttpRequest, code: str) -> HttpResponse:
     return _track_page(request, case, reopen=form, status=400)
 
 
-@never_cache
 @require_GET
-def track_photo(request: HttpRequest, code: str, pk: int) -> FileResponse:
-    """A public photo of the case (the work done), served only through its tracking code."""
+def track_photo(request: HttpRequest, code: str, pk: int, size: str, token: str) -> FileResponse:
+    """One size of a public photo of the case (the work done), served only through its
+    tracking code."""
     case = selectors.get_case_by_tracking_code(code)
-    photo = public_selectors.get_public_photo(case=case, pk=pk)
-    return FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+    return photo_response(public_selectors.get_public_photo(case=case, pk=pk), size, token)
 
 
 # --- posters (staff) ------------------------------------------------------------------------
@@ -391,7 +391,11 @@ urlpatterns = [
     path("track/<str:code>/thanks/", thanks, name="thanks"),
     path("track/<str:code>/confirm/", track_confirm, name="track-confirm"),
     path("track/<str:code>/reopen/", track_reopen, name="track-reopen"),
-    path("track/<str:code>/photos/<int:pk>/", track_photo, name="track-photo"),
+    path(
+        "track/<str:code>/photos/<int:pk>/<str:size>/<str:token>.jpg",
+        track_photo,
+        name="track-photo",
+    ),
     path("poster/<int:pk>/", poster, name="poster"),
     path("poster/<int:pk>/renew/", poster_renew, name="poster-renew"),
     path("poster/compound/<int:pk>/", poster_compound, name="poster-compound"),

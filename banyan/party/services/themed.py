@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from banyan.common.cleaning import clean_text
 from banyan.common.errors import ValidationFailed
-from banyan.common.images import clean_photo
+from banyan.common.images import clean_photo, store_photo
 
 from ..models import (
     Attendance,
@@ -28,16 +28,18 @@ MAX_PHOTOS = 9  # what fits in one WeChat post
 
 
 def _save_photos(themed_day: ThemedDay, photos: Iterable[UploadedFile], actor: User) -> int:
-    cleaned = [clean_photo(p, field="photos") for p in photos]
-    if themed_day.photos.count() + len(cleaned) > MAX_PHOTOS:
+    photos = list(photos)
+    # Counted before any is decoded: a tenth photo costs nothing.
+    if themed_day.photos.count() + len(photos) > MAX_PHOTOS:
         raise ValidationFailed(
             _("At most %(n)s photos per themed day.") % {"n": MAX_PHOTOS}, field="photos"
         )
+    cleaned = [clean_photo(p, field="photos") for p in photos]
     for content in cleaned:
         photo = ThemedDayPhoto(
             community_id=themed_day.community_id, themed_day=themed_day, uploaded_by_id=actor.pk
         )
-        photo.image.save("photo.jpg", content, save=False)
+        store_photo(photo, content)
         photo.save()
     return len(cleaned)
 

@@ -266,10 +266,17 @@ def test_themed_day_posting_attendance_and_scoped_photos(client, party):
     )
     assert day.attendance.count() == 2
     photo = day.photos.get()
-    assert client.get(f"/party/photos/{photo.pk}/")["Content-Type"] == "image/jpeg"
+    thumb = f"/party/photos/{photo.pk}/thumb/{photo.thumb_token}.jpg"
+    medium = f"/party/photos/{photo.pk}/medium/{photo.medium_token}.jpg"
+    page = client.get(f"/party/themed-days/{day.pk}/").content.decode()
+    assert f'<a href="{medium}"><img src="{thumb}"' in page
+    assert client.get(thumb)["Content-Type"] == "image/jpeg"
+    assert client.get(medium)["Content-Type"] == "image/jpeg"
+    assert client.get(f"/party/photos/{photo.pk}/thumb/{photo.medium_token}.jpg").status_code == 404
     for who in (party.gina, party.bob, party.mallory):
         client.force_login(who)
-        assert client.get(f"/party/photos/{photo.pk}/").status_code == 404
+        assert client.get(thumb).status_code == 404
+        assert client.get(medium).status_code == 404
         assert client.get(f"/party/themed-days/{day.pk}/").status_code == 404
 
 
