@@ -18,3 +18,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# Errors as pages in the site's layout, or in the API's and Open311's formats under theirs.
+handler400 = "banyan.common.error_pages.bad_request"
+handler403 = "banyan.common.error_pages.permission_denied"
+handler404 = "banyan.common.error_pages.page_not_found"
+handler500 = "banyan.common.error_pages.server_error"

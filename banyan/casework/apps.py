@@ -6,3 +6,11 @@ class CaseworkConfig(AppConfig):
     name = "banyan.casework"
     label = "casework"
     verbose_name = _("Service loop")
+
+    def ready(self) -> None:
+        from banyan.common.error_pages import register_back_link
+
+        # A resident on a public page (a wrong tracking code, an old poster) has no account:
+        # the way back is the code look-up, not the sign-in page. Posters are staff pages.
+        register_back_link("/r/", "intake:track-lookup", _("Look up a report by its code"))
+        register_back_link("/r/poster/", "home", _("Back to the home page"))
