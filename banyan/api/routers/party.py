@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
@@ -24,6 +24,7 @@ from banyan.places.selectors import get_node_for_user
 
 from ..auth import actor
 from ..pagination import page, page_of
+from ..routing import Router
 from ..schemas import ErrorOut, ListParams, Page, PageParams
 
 router = Router(tags=["party"])

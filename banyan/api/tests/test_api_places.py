@@ -7,7 +7,7 @@ import pytest
 from banyan.places.models import Building, Compound, Facility
 from banyan.timeline.models import Event, EventLink
 
-from .conftest import call_endpoint
+from .conftest import NOT_FOUND, call_endpoint
 
 # Every places endpoint that names one of grid 1-1's objects, as (method, path, body).
 ENDPOINTS_1_1 = [
@@ -69,7 +69,7 @@ def test_charlie_gets_404_for_bobs_places(tree, as_user, method, path, body):
     before = _counts()
     r = call_endpoint(as_user("charlie"), method, path, body, _ids(tree.home_1_1, tree.l2_1_1))
     assert r.status_code == 404, r.content
-    assert r.json() == {"detail": "Not Found"}
+    assert r.json() == NOT_FOUND
     assert _nothing_written(before)
 
 
