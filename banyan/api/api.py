@@ -53,6 +53,7 @@ api = NinjaAPI(
     docs_url="/docs",
     auth=[BearerToken(), BrowserSession()],
     default_router=Router(scoped=False),  # the token operations
+    parser=errors.ObjectBodyParser(),
 )
 
 
@@ -87,7 +88,7 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     # ninja's own refusals (a body that is not JSON …) and ours (CSRF): same shape.
-    known = {"Cannot parse request body": _("The body is not valid JSON.")}
+    known = {"Cannot parse request body": _("The body must be a JSON object.")}
     detail = known.get(str(exc), str(exc)) or errors.message(exc.status_code)
     return api.create_response(request, errors.body(detail), status=exc.status_code)
 

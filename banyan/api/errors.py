@@ -15,6 +15,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from ninja.parser import Parser
 
 
 def _messages() -> dict[int, str]:
@@ -40,6 +41,17 @@ def body(detail: str, field: str | None = None, errors: list[dict] | None = None
     return out
 
 
+class ObjectBodyParser(Parser):
+    """Every JSON body is an object: a list or a bare value would otherwise be read as an
+    object with no fields (an empty PATCH answering 200). Refused here, ninja answers 400."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("the body is not a JSON object")
+        return data
+
+
 def error_response(request: HttpRequest, status: int, detail: str) -> HttpResponse:
     """Errors Django answers under /api/ before or after ninja (banyan.common.error_pages)."""
     return JsonResponse(body(message(status)), status=status)
@@ -54,8 +66,9 @@ def field_name(loc: Sequence[Any]) -> str | None:
     parts = list(loc)
     if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form", "file"):
         source = parts.pop(0)
-        # A JSON body is one argument (`payload`) whose fields are the client's names.
-        if source == "body" and len(parts) > 1 and isinstance(parts[0], str):
+        # A JSON body is an argument (`payload`) whose fields are the client's names; an
+        # error about the body as a whole names no field.
+        if source == "body" and parts and isinstance(parts[0], str):
             parts.pop(0)
     return ".".join(str(p) for p in parts) or None
 

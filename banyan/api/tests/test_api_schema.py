@@ -203,6 +203,11 @@ def test_a_domain_error_and_a_broken_body_have_the_same_shape(schema, tree, as_u
     assert r.status_code == 400
     assert conforms(r.json(), _error_schema(op, 400), schema)
     assert r.json()["field"] is None
+    # A list is not a patch with nothing in it.
+    for not_an_object in ([1], [], "name", 1):
+        r = bob.patch(f"/compounds/{tree.home_1_1.compound.pk}", not_an_object)
+        assert r.status_code == 400, not_an_object
+        assert r.json() == {"detail": "请求正文必须是一个 JSON 对象。", "field": None}
 
 
 def test_unauthenticated_and_not_found_answers_have_the_shape(schema, tree, anonymous, as_user):
