@@ -292,6 +292,11 @@ def test_tracing_pages_walk_the_workflow(client, party):
     assert "2023-02-03" in page
     party.zhang.refresh_from_db()
     assert party.zhang.contact_status == "found"
+    # The state reads as a state, not as the label of the date it was reached on.
+    assert '<span class="tag">已恢复组织生活</span>' in page
+    assert "<dt>恢复参加组织生活日期</dt><dd>2023-02-03</dd>" in page
+    listed = client.get("/party/tracing/").content.decode()
+    assert "已恢复组织生活 · 2023-02-03" in listed and "恢复组织生活日期" not in listed
 
 
 @time_machine.travel(NOW, tick=False)
