@@ -97,13 +97,23 @@ class MemberEditForm(forms.Form):
         label=_("From a restructured enterprise (改制企业)"), required=False
     )
     former_unit = forms.CharField(label=_("Former unit"), max_length=100, required=False)
-    unit = forms.CharField(label=_("Unit (in-service members)"), max_length=100, required=False)
+    unit = forms.CharField(label=_("Unit"), max_length=100, required=False)
     skills = forms.CharField(label=_("Skills"), max_length=200, required=False)
     team = forms.ChoiceField(
         label=_("Preferred service team"),
         choices=[("", "—"), *ServiceTeam.choices],
         required=False,
     )
+
+    # An in-service member (双报到) keeps their membership with their work unit: the
+    # community records their unit and team. A community member has no unit or team here.
+    IN_SERVICE_ONLY = ("unit", "skills", "team")
+    COMMUNITY_ONLY = ("membership", "retired", "restructured", "former_unit")
+
+    def __init__(self, *args, in_service: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.COMMUNITY_ONLY if in_service else self.IN_SERVICE_ONLY:
+            del self.fields[name]
 
 
 class MobileForm(forms.Form):

@@ -264,10 +264,8 @@ def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.get_member_for_user(request.user, pk)
     _require(selectors.caps_at_org(request.user, member.branch), Cap.MANAGE_PARTY)
-    fields = list(forms.MemberEditForm.base_fields)
-    form = forms.MemberEditForm(
-        request.POST or None, initial={f: getattr(member, f) for f in fields}
-    )
+    form = forms.MemberEditForm(request.POST or None, in_service=member.in_service)
+    form.initial = {f: getattr(member, f) for f in form.fields}
     if request.method == "POST" and form.is_valid():
         done = run_service(
             form,

@@ -65,7 +65,9 @@ class MemberOut(Schema):
     group: int | None
     person: int | None = Field(description="The resident record, when the member lives here")
     phone: str = Field(description="Masked")
-    membership: str
+    membership: str = Field(
+        description="formal or probationary; empty for an in-service member (kept by their unit)"
+    )
     joined_party_on: dt.date | None
     joined_on: dt.date
     state: str

@@ -16,7 +16,7 @@ from banyan.accounts.models import AccessLog
 from banyan.accounts.roles import Role
 from banyan.accounts.tests.factories import make_post, make_user
 from banyan.party import services
-from banyan.party.models import Contact, Registration, Rule, ThemedDay
+from banyan.party.models import Contact, Member, Registration, Rule, ThemedDay
 
 from .conftest import make_member
 
@@ -378,3 +378,50 @@ def test_registration_approval_and_the_service_record_export(client, party):
     assert r["Content-Type"].startswith("application/vnd.openxmlformats")
     client.force_login(party.gina)
     assert client.get(f"/party/members/{reg.member_id}/service-record.xlsx").status_code == 404
+
+
+def _approved_in_service_member(client, party) -> Member:
+    reg = services.registration_submit(
+        community=party.community,
+        name="赵在职",
+        phone="13611112222",
+        unit="思茅区人民医院",
+        unit_level="district",
+        team="white",
+    )
+    client.force_login(party.alice)
+    client.post(
+        f"/party/registrations/{reg.pk}/",
+        {"branch": party.b1.pk, "username": "zhao-zz", "password": "long-enough-secret"},
+    )
+    reg.refresh_from_db()
+    return Member.objects.get(pk=reg.member_id)
+
+
+def test_an_in_service_member_shows_their_unit_not_a_membership_the_community_set(client, party):
+    """双报到: the membership stays with the member's work unit; the community records their
+    unit, team and the day they reported, not a membership kind or a transfer-in date."""
+    member = _approved_in_service_member(client, party)
+    assert member.membership == ""
+    page = client.get(f"/party/members/{member.pk}/").content.decode()
+    assert "正式党员" not in page and "转入日期" not in page
+    assert "组织关系在所在单位" in page
+    assert "思茅区人民医院" in page and "白色：医疗" in page and "报到日期" in page
+    # Their edit form offers their unit and team, not a membership kind.
+    form = client.get(f"/party/members/{member.pk}/edit/").content.decode()
+    assert 'name="membership"' not in form and 'name="team"' in form and 'name="unit"' in form
+    r = client.post(
+        f"/party/members/{member.pk}/edit/",
+        {"name": "赵在职", "unit": "普洱市人民医院", "team": "white", "membership": "formal"},
+    )
+    assert r.status_code == 302
+    member.refresh_from_db()
+    assert (member.unit, member.membership) == ("普洱市人民医院", "")
+
+
+def test_a_community_member_keeps_membership_and_no_unit_fields(client, party):
+    client.force_login(party.frank)
+    form = client.get(f"/party/members/{party.wang.pk}/edit/").content.decode()
+    assert 'name="membership"' in form and 'name="unit"' not in form and 'name="team"' not in form
+    page = client.get(f"/party/members/{party.wang.pk}/").content.decode()
+    assert "正式党员" in page and "转入日期" in page
