@@ -430,3 +430,25 @@ def test_the_migration_clears_the_membership_of_in_service_members(party):
     migration.clear_in_service_membership(apps, None)
     assert Member.objects.get(pk=inservice.pk).membership == ""
     assert Member.objects.get(pk=party.wang.pk).membership == "formal"
+
+
+@time_machine.travel(dt.datetime(2024, 6, 14, 10, 0), tick=False)
+def test_a_new_rule_is_created_from_its_next_period(party):
+    rule = services.rule_create(
+        actor=party.alice,
+        community=party.community,
+        code="weekly",
+        name="每季度电话",
+        name_en="Quarterly call",
+        subject="member",
+        who={"retired": True},
+        contact_kind="call",
+        cadence="every_n_months",
+        count=3,
+        responsible_role="branch_secretary",
+    )
+    assert (rule.valid_from, rule.name_en, rule.who) == (
+        dt.date(2024, 9, 1),
+        "Quarterly call",
+        {"retired": True},
+    )

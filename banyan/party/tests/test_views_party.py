@@ -15,8 +15,9 @@ from PIL import Image
 from banyan.accounts.models import AccessLog
 from banyan.accounts.roles import Role
 from banyan.accounts.tests.factories import make_post, make_user
-from banyan.party import services
+from banyan.party import forms, services
 from banyan.party.models import Contact, Member, Registration, Rule, ThemedDay
+from banyan.party.obligations import WHO_KEYS
 
 from .conftest import make_member
 
@@ -310,7 +311,7 @@ def test_the_admin_changes_a_rule_from_the_next_period(client, party):
         {
             "name": "每两月通话",
             "subject": "member",
-            "who": '{"mobile": true}',
+            "who_mobile": "only",
             "contact_kind": "call",
             "cadence": "every_n_months",
             "count": "2",
@@ -425,3 +426,73 @@ def test_a_community_member_keeps_membership_and_no_unit_fields(client, party):
     assert 'name="membership"' in form and 'name="unit"' not in form and 'name="team"' not in form
     page = client.get(f"/party/members/{party.wang.pk}/").content.decode()
     assert "正式党员" in page and "转入日期" in page
+
+
+RULE = {
+    "name": "在职党员季度联系",
+    "subject": "member",
+    "contact_kind": "call",
+    "cadence": "every_n_months",
+    "count": "3",
+    "responsible_role": "branch_secretary",
+    "responsible_at": "branch",
+}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_rule_form_asks_for_its_filter_field_by_field(client, party):
+    """One control per filter the obligations engine reads; the form builds the JSON."""
+    client.force_login(party.alice)
+    page = client.get("/party/rules/new/").content.decode()
+    assert 'name="who"' not in page
+    for key in ("mobile", "in_service", "retired", "restructured", "membership"):
+        assert f'<select name="who_{key}"' in page, key
+    r = client.post(
+        "/party/rules/new/",
+        {
+            **RULE,
+            "code": "inservice_q",
+            "who_in_service": "only",
+            "who_retired": "except",
+            "who_membership": "probationary",
+            "who_mobile": "",
+        },
+    )
+    assert r.status_code == 302
+    rule = Rule.objects.get(code="inservice_q")
+    assert rule.who == {"in_service": True, "retired": False, "membership": "probationary"}
+    # The change page shows the filter in the same controls.
+    page = client.get(f"/party/rules/{rule.pk}/").content.decode()
+    assert '<option value="only" selected>' in page and '<option value="except" selected>' in page
+    assert '<option value="probationary" selected>' in page
+
+
+def test_the_rule_form_has_a_control_for_every_filter_the_engine_reads():
+    controls = {f.removeprefix("who_") for f in forms.RuleForm.base_fields if f.startswith("who_")}
+    assert controls == WHO_KEYS
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_rule_form_refuses_a_filter_it_does_not_offer(client, party):
+    client.force_login(party.alice)
+    before = Rule.objects.count()
+    for bad in (
+        {"who_mobile": "yes please"},
+        {"who_membership": "honorary"},
+        {"who_mobile": "only\x00"},
+    ):
+        r = client.post("/party/rules/new/", {**RULE, "code": "bad", **bad})
+        assert r.status_code == 200 and 'class="errors"' in r.content.decode(), bad
+    # A rule for each branch takes no filter: said on the form, nothing saved.
+    r = client.post(
+        "/party/rules/new/",
+        {
+            **RULE,
+            "code": "bad",
+            "subject": "branch",
+            "contact_kind": "themed_day",
+            "who_retired": "only",
+        },
+    )
+    assert r.status_code == 200 and "按支部的规则不能设置筛选条件" in r.content.decode()
+    assert Rule.objects.count() == before
