@@ -496,3 +496,37 @@ def test_the_rule_form_refuses_a_filter_it_does_not_offer(client, party):
     )
     assert r.status_code == 200 and "按支部的规则不能设置筛选条件" in r.content.decode()
     assert Rule.objects.count() == before
+
+
+# --- the home page ----------------------------------------------------------------------------
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_branch_secretary_lands_on_their_obligations(client, party):
+    """branch1's home showed registry counts and nothing of party work."""
+    client.force_login(party.frank)
+    r = client.get("/")
+    assert r.status_code == 200
+    page = r.content.decode()
+    card = page[page.index('id="home-obligations"') :]
+    # 王建国 works away and nobody rang him in February: overdue, with the one-step log.
+    assert "王建国" in card and 'name="kind" value="call"' in card
+    assert 'href="/party/obligations/"' in card
+    # The way to their grid stays on the page.
+    assert f'href="/places/nodes/{party.l1_1.pk}/"' in page
+    # Logging the call from the home page comes back to it.
+    r = client.post(
+        f"/party/members/{party.wang.pk}/contacts/new/",
+        {"quick": "1", "kind": "call", "next": "/"},
+    )
+    assert r["Location"] == "/"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_posts_no_rule_names_keep_their_landing_page(client, party):
+    # The default rules name the branch secretary; the community admin and a grid manager
+    # still land on their area.
+    client.force_login(party.alice)
+    assert client.get("/")["Location"] == f"/places/nodes/{party.community.pk}/"
+    client.force_login(party.bob)
+    assert client.get("/")["Location"] == f"/places/nodes/{party.l2_1_1.pk}/"
