@@ -4,8 +4,11 @@ Contract (DESIGN.md): POST /auth/token → {"token"}, then `Authorization: Beare
 plural resources; lists take limit/offset/q and parent filters and answer
 {"items", "count"}; schema at /api/v1/openapi.json, docs at /api/v1/docs.
 
-Errors: payload validation 422 (ninja), a broken domain rule 400 {"detail", "field"},
-in scope without the permission 403, outside the scope or missing 404.
+Errors, all in one shape (`ErrorOut`: {"detail", "field", "errors"}): a broken domain rule
+or a bad request 400, no valid token 401, in scope without the permission 403, outside the
+scope or missing 404, a stale edit 409, payload validation 422 (every refused input in
+`errors`), too many sign-in failures 429. Each operation lists the ones it can answer
+(banyan/api/routing.py adds them from what the operation is).
 """
 
 from __future__ import annotations
@@ -15,16 +18,19 @@ from typing import Any
 
 from django.contrib.auth import authenticate, user_logged_in
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Status
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
 
 from banyan.accounts.tokens import token_issue, token_lifetime, token_revoke
 from banyan.common.errors import DomainError
 
+from . import errors
 from .auth import BearerToken, BrowserSession
 from .routers import casework, party, places, registry
+from .routing import Router
 from .schemas import ErrorOut, TokenIn, TokenOut
 
 log = logging.getLogger("banyan.api")
@@ -35,7 +41,10 @@ api = NinjaAPI(
     description=(
         "Grid governance and resident services. Every list and object is limited to the "
         "caller's posts: outside them is 404. ID numbers and phones are masked; "
-        "POST /persons/{id}/reveal unmasks one, if the post allows, and is logged."
+        "POST /persons/{id}/reveal unmasks one, if the post allows, and is logged. "
+        'Every error is {"detail", "field", "errors"}: `detail` for a person to read (in the '
+        "language of Accept-Language), `field` the input it concerns, `errors` (422 only) "
+        "every refused input."
     ),
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
@@ -43,6 +52,8 @@ api = NinjaAPI(
     docs=Swagger(),
     docs_url="/docs",
     auth=[BearerToken(), BrowserSession()],
+    default_router=Router(scoped=False),  # the token operations
+    parser=errors.ObjectBodyParser(),
 )
 
 
@@ -51,14 +62,35 @@ api = NinjaAPI(
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(
-        request, {"detail": str(exc.message), "field": exc.field}, status=400
-    )
+    return api.create_response(request, errors.body(str(exc.message), exc.field), status=400)
 
 
 @api.exception_handler(PermissionDenied)
 def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return api.create_response(request, {"detail": _("Your post does not allow this.")}, status=403)
+    return api.create_response(request, errors.body(errors.message(403)), status=403)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(request, errors.validation_body(exc.errors), status=422)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, errors.body(errors.message(404)), status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, errors.body(errors.message(401)), status=401)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # ninja's own refusals (a body that is not JSON …) and ours (CSRF): same shape.
+    known = {"Cannot parse request body": _("The body must be a JSON object.")}
+    detail = known.get(str(exc), str(exc)) or errors.message(exc.status_code)
+    return api.create_response(request, errors.body(detail), status=exc.status_code)
 
 
 # --- tokens -------------------------------------------------------------------------
@@ -70,7 +102,7 @@ LOCKED_OUT = "Too many failed sign-in attempts. Try again later or ask your admi
 @api.post(
     "/auth/token",
     auth=None,
-    response={200: TokenOut, 401: ErrorOut, 429: ErrorOut},
+    response={200: TokenOut, 401: ErrorOut, 429: ErrorOut},  # 400 and 422: routing.py
     tags=["auth"],
 )
 def issue_token(request: HttpRequest, payload: TokenIn) -> Any:
@@ -102,7 +134,5 @@ def revoke_token(request: HttpRequest) -> Any:
     return Status(204, None)
 
 
-api.add_router("", places.router)
-api.add_router("", registry.router)
-api.add_router("", party.router)
-api.add_router("", casework.router)
+for module in (places, registry, party, casework):
+    api.add_router("", module.router)

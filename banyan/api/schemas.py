@@ -22,9 +22,21 @@ LIMIT_MAX = 500
 # --- common -------------------------------------------------------------------------
 
 
+class FieldErrorOut(Schema):
+    field: str | None = Field(description="The input refused: a body field, query or path name")
+    detail: str = Field(description="Why, for a person to read")
+
+
 class ErrorOut(Schema):
-    detail: str
-    field: str | None = None
+    """Every error the API answers, whatever its status."""
+
+    detail: str = Field(description="What went wrong, for a person to read")
+    field: str | None = Field(
+        None, description="The input it concerns (a body field, query or path name), if one"
+    )
+    errors: list[FieldErrorOut] | None = Field(
+        None, description="Validation errors (422) only: every input that was refused"
+    )
 
 
 class Page(Schema, Generic[T]):

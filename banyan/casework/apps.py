@@ -15,3 +15,10 @@ class CaseworkConfig(AppConfig):
         from .services.notify import security_alert
 
         register_deliverer(security_alert)
+
+        from banyan.common.error_pages import register_back_link
+
+        # A resident on a public page (a wrong tracking code, an old poster) has no account:
+        # the way back is the code look-up, not the sign-in page. Posters are staff pages.
+        register_back_link("/r/", "intake:track-lookup", _("Look up a report by its code"))
+        register_back_link("/r/poster/", "home", _("Back to the home page"))

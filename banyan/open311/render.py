@@ -21,7 +21,7 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -223,3 +223,10 @@ def document(
 def error(fmt: str, status: int, description: str) -> HttpResponse:
     """The spec's error document: a list of {code, description}; code = the HTTP status."""
     return document(fmt, "errors", [{"code": status, "description": description}], status=status)
+
+
+def error_for_path(request: HttpRequest, status: int, description: str) -> HttpResponse:
+    """An error for a request that never reached an endpoint (an unknown URL, a server
+    error): in the format its URL names, else XML, the spec's required format."""
+    fmt = "json" if request.path_info.endswith(".json") else "xml"
+    return error(fmt, status, description)

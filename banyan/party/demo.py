@@ -569,6 +569,7 @@ def build_party(
                 address=f"{rng.choice(names.STREETS_PUER)}{rng.randint(1, 300)}号",
                 joined_party_on=dt.date(rng.randint(1990, 2018), rng.randint(1, 12), 1),
                 joined_on=reported,
+                membership="",  # kept by their work unit (双报到)
                 in_service=True,
                 unit=unit,
                 unit_level="city" if city else "district",

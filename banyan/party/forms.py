@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -97,13 +97,23 @@ class MemberEditForm(forms.Form):
         label=_("From a restructured enterprise (改制企业)"), required=False
     )
     former_unit = forms.CharField(label=_("Former unit"), max_length=100, required=False)
-    unit = forms.CharField(label=_("Unit (in-service members)"), max_length=100, required=False)
+    unit = forms.CharField(label=_("Unit"), max_length=100, required=False)
     skills = forms.CharField(label=_("Skills"), max_length=200, required=False)
     team = forms.ChoiceField(
         label=_("Preferred service team"),
         choices=[("", "—"), *ServiceTeam.choices],
         required=False,
     )
+
+    # An in-service member (双报到) keeps their membership with their work unit: the
+    # community records their unit and team. A community member has no unit or team here.
+    IN_SERVICE_ONLY = ("unit", "skills", "team")
+    COMMUNITY_ONLY = ("membership", "retired", "restructured", "former_unit")
+
+    def __init__(self, *args, in_service: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.COMMUNITY_ONLY if in_service else self.IN_SERVICE_ONLY:
+            del self.fields[name]
 
 
 class MobileForm(forms.Form):
@@ -186,15 +196,36 @@ class CloseForm(forms.Form):
     note = forms.CharField(label=_("Why the search ends"), max_length=300)
 
 
+def _who_field(label: Any) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=[
+            ("", _("Whoever")),
+            ("only", _("Only these members")),
+            ("except", _("All but these members")),
+        ],
+        required=False,
+    )
+
+
 class RuleForm(forms.Form):
+    """A care rule. Its filter (`who`, JSON in the rule) is asked for as one control per
+    key the obligations engine reads (banyan.party.obligations.WHO_KEYS); the form builds
+    the JSON, and the service checks it once more (the API and the admin write it too)."""
+
     code = forms.SlugField(label=_("Code"), max_length=32, required=False)
     name = forms.CharField(label=_("Name (Chinese)"), max_length=100)
     name_en = forms.CharField(label=_("Name (English)"), max_length=100, required=False)
     subject = forms.ChoiceField(label=_("For"), choices=Subject.choices)
-    who = forms.CharField(
-        label=_("Who (filter)"),
+    who_mobile = _who_field(_("Mobile members (working away)"))
+    who_in_service = _who_field(_("In-service members (在职党员)"))
+    who_retired = _who_field(_("Retired members"))
+    who_restructured = _who_field(_("Members from restructured enterprises (改制企业)"))
+    who_membership = forms.ChoiceField(
+        label=_("Membership"),
+        choices=[("", _("Formal and probationary")), *Membership.choices],
         required=False,
-        help_text=_('JSON, for example {"mobile": true, "in_service": false}.'),
+        help_text=_("For each member only: a rule for each branch takes no filter."),
     )
     contact_kind = forms.ChoiceField(label=_("Contact"), choices=RULE_KINDS)
     cadence = forms.ChoiceField(label=_("How often"), choices=Cadence.choices)
@@ -207,17 +238,29 @@ class RuleForm(forms.Form):
     responsible_role = forms.ChoiceField(label=_("Responsible post"), choices=Role.choices)
     responsible_at = forms.ChoiceField(label=_("Responsible where"), choices=Responsible.choices)
 
-    def clean_who(self):
-        raw = (self.cleaned_data.get("who") or "").strip()
-        if not raw:
-            return {}
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            raise forms.ValidationError(_("Give the filter as a JSON object.")) from None
-        if not isinstance(value, dict):
-            raise forms.ValidationError(_("Give the filter as a JSON object."))
-        return value
+    # Yes/no filters; with "membership", every key of WHO_KEYS (a test holds them equal).
+    FLAGS = ("mobile", "in_service", "retired", "restructured")
+
+    @classmethod
+    def initial_who(cls, who: dict[str, Any]) -> dict[str, str]:
+        """A rule's filter as the controls' initial values."""
+        initial = {f"who_{k}": ("only" if who[k] else "except") for k in cls.FLAGS if k in who}
+        if who.get("membership"):
+            initial["who_membership"] = who["membership"]
+        return initial
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        who: dict[str, Any] = {}
+        for key in self.FLAGS:
+            choice = data.pop(f"who_{key}", "")
+            if choice:
+                who[key] = choice == "only"
+        membership = data.pop("who_membership", "")
+        if membership:
+            who["membership"] = membership
+        data["who"] = who
+        return data
 
 
 class RegistrationForm(forms.Form):

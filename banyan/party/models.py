@@ -148,8 +148,14 @@ class Member(models.Model):
     name = models.CharField(_("name"), max_length=50, db_index=True)
     phone = models.CharField(_("phone"), max_length=11, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # Empty for an in-service member (双报到): their membership is kept by their work unit,
+    # and the community neither sets nor knows whether it is formal or probationary.
     membership = models.CharField(
-        _("membership"), max_length=16, choices=Membership.choices, default=Membership.FORMAL
+        _("membership"),
+        max_length=16,
+        choices=Membership.choices,
+        default=Membership.FORMAL,
+        blank=True,
     )
     joined_party_on = models.DateField(_("joined the party on"), null=True, blank=True)
     joined_on = models.DateField(

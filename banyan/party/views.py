@@ -7,7 +7,6 @@ party scope); every write goes through a service.
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -265,10 +264,8 @@ def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.get_member_for_user(request.user, pk)
     _require(selectors.caps_at_org(request.user, member.branch), Cap.MANAGE_PARTY)
-    fields = list(forms.MemberEditForm.base_fields)
-    form = forms.MemberEditForm(
-        request.POST or None, initial={f: getattr(member, f) for f in fields}
-    )
+    form = forms.MemberEditForm(request.POST or None, in_service=member.in_service)
+    form.initial = {f: getattr(member, f) for f in form.fields}
     if request.method == "POST" and form.is_valid():
         done = run_service(
             form,
@@ -696,9 +693,8 @@ def rule_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def rule_change(request: HttpRequest, pk: int) -> HttpResponse:
     rule, community = selectors.get_rule_for_user(request.user, pk)
-    fields = [f for f in forms.RuleForm.base_fields if f != "code"]
-    initial = {f: getattr(rule, f) for f in fields}
-    initial["who"] = json.dumps(rule.who, ensure_ascii=False)
+    fields = [f for f in forms.RuleForm.base_fields if f != "code" and not f.startswith("who_")]
+    initial = {f: getattr(rule, f) for f in fields} | forms.RuleForm.initial_who(rule.who)
     form = forms.RuleForm(request.POST or None, initial=initial)
     form.fields["code"].disabled = True
     form.fields["code"].initial = rule.code

@@ -24,12 +24,13 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TracingState(models.TextChoices):
     OPEN = "open", _("Searching")
     VERIFIED = "verified", _("Found, identity verified")
-    RETURNED = "returned", _("Back in the branch")
+    RETURNED = "returned", pgettext_lazy("a tracing case's state", "Back in the branch")
     CLOSED = "closed", _("Closed without a return")
 
 
@@ -46,7 +47,9 @@ MOVES: dict[str, Move] = {
     "attempt": Move(_("Record an attempt"), _OPEN, None),
     "verify": Move(_("Identity verified"), _OPEN, TracingState.VERIFIED),
     "return": Move(
-        _("Back in the branch"), frozenset({TracingState.VERIFIED}), TracingState.RETURNED
+        pgettext_lazy("a tracing move", "Back in the branch"),
+        frozenset({TracingState.VERIFIED}),
+        TracingState.RETURNED,
     ),
     "support": Move(
         _("Record support"), frozenset({TracingState.VERIFIED, TracingState.RETURNED}), None

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from banyan.accounts.roles import CASE_ROUTES, Cap
-from banyan.accounts.scope import get_scope
+from banyan.accounts.scope import Scope, get_scope
+from banyan.common.home import cards as home_cards
 from banyan.places.models import Node, NodeKind
 from banyan.registry import selectors as registry_selectors
 
@@ -27,21 +28,32 @@ def crumbs(user, node: Node) -> list[dict]:
     ]
 
 
+def _landing(scope: Scope, roots: list[Node]) -> str | None:
+    """Where a post's work is: the window and the repair centre at the cases routed to
+    them, a building head at their building, one area's post at that area."""
+    if scope.areas and all(a.post.role in CASE_ROUTES for a in scope.areas):
+        return reverse("casework:my-work")
+    for area in scope.areas:
+        if area.building_id is not None:
+            return reverse("places:building-detail", args=[area.building_id])
+    if len(roots) == 1:
+        return reverse("places:node-detail", args=[roots[0].pk])
+    return None
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Each post lands where its work is: a grid manager on their grid, a building head
-    on their building, the secretary on the community, the district on the district."""
+    on their building, the secretary on the community, the district on the district —
+    unless an app has cards for the user (a branch secretary's obligations; the apps
+    above places register them, banyan.common.home): then the cards and the way to
+    the area."""
     scope = get_scope(request.user)
-    if scope.areas and all(a.post.role in CASE_ROUTES for a in scope.areas):
-        # The window and the repair centre work from the cases routed to them.
-        return redirect("casework:my-work")
-    for area in scope.areas:
-        if area.building_id is not None:
-            return redirect("places:building-detail", pk=area.building_id)
     roots = scope.root_nodes(Cap.VIEW_AGGREGATES) or scope.root_nodes(Cap.VIEW_REGISTRY)
-    if len(roots) == 1:
-        return redirect("places:node-detail", pk=roots[0].pk)
-    return render(request, "places/home.html", {"roots": roots})
+    cards = home_cards(request)
+    if not cards and (landing := _landing(scope, roots)) is not None:
+        return redirect(landing)
+    return render(request, "places/home.html", {"roots": roots, "cards": cards})
 
 
 @login_required

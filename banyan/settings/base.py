@@ -166,6 +166,8 @@ AXES_VERBOSE = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# A form sent from a stale page gets a page that says so, in the site's layout.
+CSRF_FAILURE_VIEW = "banyan.common.error_pages.csrf_failure"
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 BANYAN_IDLE_TIMEOUT_SECONDS = int(os.environ.get("BANYAN_IDLE_TIMEOUT_SECONDS", "1800"))

@@ -35,6 +35,7 @@ PUBLIC = {
     "accounts:login",
     "accounts:logout",  # POST only; signs the caller out
     "set_language",
+    "favicon",  # the site's icon
     "api-v1:openapi-json",
     "api-v1:openapi-view",
     "api-v1:api-root",

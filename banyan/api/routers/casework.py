@@ -13,7 +13,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import Query, Status
 
 from banyan.accounts.roles import Cap
 from banyan.casework import selectors, services
@@ -27,6 +27,7 @@ from banyan.registry.selectors import get_household_for_user, get_person_for_use
 
 from ..auth import actor
 from ..pagination import page, page_of
+from ..routing import Router
 from ..schemas import ErrorOut, ListParams, Page
 from ..schemas_casework import (
     CaseDetailOut,

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
@@ -24,6 +24,7 @@ from banyan.places.selectors import get_node_for_user
 
 from ..auth import actor
 from ..pagination import page, page_of
+from ..routing import Router
 from ..schemas import ErrorOut, ListParams, Page, PageParams
 
 router = Router(tags=["party"])
@@ -64,7 +65,9 @@ class MemberOut(Schema):
     group: int | None
     person: int | None = Field(description="The resident record, when the member lives here")
     phone: str = Field(description="Masked")
-    membership: str
+    membership: str = Field(
+        description="formal or probationary; empty for an in-service member (kept by their unit)"
+    )
     joined_party_on: dt.date | None
     joined_on: dt.date
     state: str

@@ -10,13 +10,14 @@ from typing import Any
 
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Query, Status
 
 from banyan.places import selectors, services
 from banyan.registry.selectors import get_person_for_user
 
 from ..auth import actor
 from ..pagination import page, page_of
+from ..routing import Router
 from ..schemas import (
     BuildingFilters,
     BuildingHeadIn,

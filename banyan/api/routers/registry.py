@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Query, Status
 
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
@@ -29,6 +29,7 @@ from banyan.timeline.selectors import household_timeline, person_timeline
 
 from ..auth import actor
 from ..pagination import page, page_of
+from ..routing import Router
 from ..schemas import (
     CategoryOut,
     ErrorOut,

@@ -223,7 +223,7 @@ def test_the_docs_page_loads_no_third_party_script(tree, anonymous):
 def test_payload_errors_are_422_naming_the_field(tree, as_user):
     r = as_user("bob").post("/compounds", {"grid": tree.l2_1_1.pk})
     assert r.status_code == 422
-    fields = {e["loc"][-1] for e in r.json()["detail"]}
+    fields = {e["field"] for e in r.json()["errors"]}
     assert {"name", "property_management"} <= fields
 
 

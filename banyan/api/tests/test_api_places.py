@@ -9,7 +9,7 @@ from banyan.accounts.tokens import token_issue
 from banyan.places.models import Building, Compound, Facility
 from banyan.timeline.models import Event, EventLink
 
-from .conftest import ApiClient, call_endpoint, make_post, make_user
+from .conftest import NOT_FOUND, ApiClient, call_endpoint, make_post, make_user
 
 # Every places endpoint that names one of grid 1-1's objects, as (method, path, body).
 ENDPOINTS_1_1 = [
@@ -71,7 +71,7 @@ def test_charlie_gets_404_for_bobs_places(tree, as_user, method, path, body):
     before = _counts()
     r = call_endpoint(as_user("charlie"), method, path, body, _ids(tree.home_1_1, tree.l2_1_1))
     assert r.status_code == 404, r.content
-    assert r.json() == {"detail": "Not Found"}
+    assert r.json() == NOT_FOUND
     assert _nothing_written(before)
 
 

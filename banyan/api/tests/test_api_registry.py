@@ -14,7 +14,7 @@ from banyan.registry import services
 from banyan.registry.models import Household, Person, PersonCategory, PersonStatus
 from banyan.timeline.models import Event
 
-from .conftest import add_households, call_endpoint, make_person
+from .conftest import NOT_FOUND, add_households, call_endpoint, make_person
 
 NEW_ID = make_id_number("530802", dt.date(1980, 5, 6), 123)  # a man born 1980-05-06
 
@@ -93,7 +93,7 @@ def test_charlie_gets_404_for_bobs_registry(tree, as_user, method, path, body):
     before = _counts()
     r = call_endpoint(as_user("charlie"), method, path, body, _ids(tree.home_1_1, tree.l2_1_1))
     assert r.status_code == 404, r.content
-    assert r.json() == {"detail": "Not Found"}
+    assert r.json() == NOT_FOUND
     assert _counts() == before  # nothing written, not even an access-log row
 
 
@@ -376,7 +376,7 @@ def test_a_duplicate_id_number_is_rejected(tree, as_user):
 def test_missing_person_fields_are_422(tree, as_user):
     r = as_user("bob").post("/persons", {"household": tree.home_1_1.household.pk})
     assert r.status_code == 422
-    fields = {e["loc"][-1] for e in r.json()["detail"]}
+    fields = {e["field"] for e in r.json()["errors"]}
     assert {"name", "gender", "birth_date"} <= fields
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -219,7 +220,16 @@ def rule_create(*, actor: User, community: Node, code: str, **values: Any) -> Ru
         Cadence.TIMES_PER_YEAR: dt.date(day.year, 1, 1),
         Cadence.WITHIN_DAYS: day,
     }[clean["cadence"]]
-    probe = engine.RuleVersion(id=0, code=code, valid_from=anchor, valid_to=None, **clean)
+    # The engine's rule has no English name: pass it what it reads (this raised a
+    # TypeError, so every rule created from the web page was a server error).
+    known = {f.name for f in dataclasses.fields(engine.RuleVersion)}
+    probe = engine.RuleVersion(
+        id=0,
+        code=code,
+        valid_from=anchor,
+        valid_to=None,
+        **{k: v for k, v in clean.items() if k in known},
+    )
     start = engine.next_period_start(probe, day)
     rule = Rule.objects.create(
         community=community, code=code, valid_from=start, created_by_id=actor.pk, **clean

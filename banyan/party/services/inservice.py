@@ -150,6 +150,8 @@ def registration_approve(
         phone=registration.phone,
         address=registration.address or registration.unit,
         joined_on=today(),
+        # 双报到: the membership stays with their work unit; the community sets no kind.
+        membership="",
         in_service=True,
         unit=registration.unit,
         unit_level=registration.unit_level,

@@ -253,6 +253,13 @@ def member_update(*, actor: User, member: Member, **values: object) -> Member:
             clean[field] = clean_text(str(value or ""), field, required=True, max_length=50)
         elif field == "phone":
             clean[field] = _phone(str(value or ""))
+        elif field == "membership" and member.in_service:
+            if value:
+                raise ValidationFailed(
+                    _("An in-service member's membership is kept by their work unit."),
+                    field=field,
+                )
+            clean[field] = ""
         elif field == "membership":
             clean[field] = clean_choice(str(value), Membership, field)
         elif field == "team":

@@ -24,7 +24,7 @@ def test_branch_secretary_logs_a_call_from_the_overdue_list(phone_page, party):
     page.fill("input[name=password]", party.password)
     page.locator("main").get_by_role("button", name="登录").click()
     page.wait_for_load_state()
-    # The way in is the user menu (the header also holds the language button).
+    # The way in is the user menu.
     page.locator("header .usermenu summary").click()
     page.locator("header a[href='/party/obligations/']").click()
     overdue = page.locator("main #overdue")

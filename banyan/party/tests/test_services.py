@@ -387,3 +387,68 @@ def test_presence_needs_the_community_setting(party):
     assert list(selectors.households_with_members(user=party.bob)) == [party.household_1_1]
     assert list(selectors.households_with_members(user=party.dave)) == []
     assert list(selectors.households_with_members(user=party.frank)) == []
+
+
+def test_the_community_sets_no_membership_kind_for_an_in_service_member(party):
+    registration = services.registration_submit(
+        community=party.community,
+        name="在职",
+        phone="13900000009",
+        unit="普洱市财政局",
+        unit_level="city",
+    )
+    member = services.registration_approve(
+        actor=party.alice,
+        registration=registration,
+        branch=party.b1,
+        username="zaizhi9",
+        password="a-long-enough-password",
+    )
+    assert member.membership == ""
+    with pytest.raises(ValidationFailed) as err:
+        services.member_update(actor=party.alice, member=member, membership="formal")
+    assert err.value.field == "membership"
+    # A community member's membership is always one of the kinds.
+    with pytest.raises(ValidationFailed):
+        services.member_update(actor=party.frank, member=party.wang, membership="")
+
+
+def test_the_migration_clears_the_membership_of_in_service_members(party):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("banyan.party.migrations.0004_in_service_membership")
+    inservice = Member.objects.create(
+        community=party.community,
+        branch=party.b1,
+        name="在职",
+        joined_on=dt.date(2024, 1, 1),
+        in_service=True,
+        membership="formal",
+    )
+    migration.clear_in_service_membership(apps, None)
+    assert Member.objects.get(pk=inservice.pk).membership == ""
+    assert Member.objects.get(pk=party.wang.pk).membership == "formal"
+
+
+@time_machine.travel(dt.datetime(2024, 6, 14, 10, 0), tick=False)
+def test_a_new_rule_is_created_from_its_next_period(party):
+    rule = services.rule_create(
+        actor=party.alice,
+        community=party.community,
+        code="weekly",
+        name="每季度电话",
+        name_en="Quarterly call",
+        subject="member",
+        who={"retired": True},
+        contact_kind="call",
+        cadence="every_n_months",
+        count=3,
+        responsible_role="branch_secretary",
+    )
+    assert (rule.valid_from, rule.name_en, rule.who) == (
+        dt.date(2024, 9, 1),
+        "Quarterly call",
+        {"retired": True},
+    )

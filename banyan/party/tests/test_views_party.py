@@ -15,8 +15,9 @@ from PIL import Image
 from banyan.accounts.models import AccessLog
 from banyan.accounts.roles import Role
 from banyan.accounts.tests.factories import make_post, make_user
-from banyan.party import services
-from banyan.party.models import Contact, Registration, Rule, ThemedDay
+from banyan.party import forms, services
+from banyan.party.models import Contact, Member, Registration, Rule, ThemedDay
+from banyan.party.obligations import WHO_KEYS
 
 from .conftest import make_member
 
@@ -299,6 +300,11 @@ def test_tracing_pages_walk_the_workflow(client, party):
     assert "2023-02-03" in page
     party.zhang.refresh_from_db()
     assert party.zhang.contact_status == "found"
+    # The state reads as a state, not as the label of the date it was reached on.
+    assert '<span class="tag">已恢复组织生活</span>' in page
+    assert "<dt>恢复参加组织生活日期</dt><dd>2023-02-03</dd>" in page
+    listed = client.get("/party/tracing/").content.decode()
+    assert "已恢复组织生活 · 2023-02-03" in listed and "恢复组织生活日期" not in listed
 
 
 @time_machine.travel(NOW, tick=False)
@@ -312,7 +318,7 @@ def test_the_admin_changes_a_rule_from_the_next_period(client, party):
         {
             "name": "每两月通话",
             "subject": "member",
-            "who": '{"mobile": true}',
+            "who_mobile": "only",
             "contact_kind": "call",
             "cadence": "every_n_months",
             "count": "2",
@@ -380,3 +386,154 @@ def test_registration_approval_and_the_service_record_export(client, party):
     assert r["Content-Type"].startswith("application/vnd.openxmlformats")
     client.force_login(party.gina)
     assert client.get(f"/party/members/{reg.member_id}/service-record.xlsx").status_code == 404
+
+
+def _approved_in_service_member(client, party) -> Member:
+    reg = services.registration_submit(
+        community=party.community,
+        name="赵在职",
+        phone="13611112222",
+        unit="思茅区人民医院",
+        unit_level="district",
+        team="white",
+    )
+    client.force_login(party.alice)
+    client.post(
+        f"/party/registrations/{reg.pk}/",
+        {"branch": party.b1.pk, "username": "zhao-zz", "password": "long-enough-secret"},
+    )
+    reg.refresh_from_db()
+    return Member.objects.get(pk=reg.member_id)
+
+
+def test_an_in_service_member_shows_their_unit_not_a_membership_the_community_set(client, party):
+    """双报到: the membership stays with the member's work unit; the community records their
+    unit, team and the day they reported, not a membership kind or a transfer-in date."""
+    member = _approved_in_service_member(client, party)
+    assert member.membership == ""
+    page = client.get(f"/party/members/{member.pk}/").content.decode()
+    assert "正式党员" not in page and "转入日期" not in page
+    assert "组织关系在所在单位" in page
+    assert "思茅区人民医院" in page and "白色：医疗" in page and "报到日期" in page
+    # Their edit form offers their unit and team, not a membership kind.
+    form = client.get(f"/party/members/{member.pk}/edit/").content.decode()
+    assert 'name="membership"' not in form and 'name="team"' in form and 'name="unit"' in form
+    r = client.post(
+        f"/party/members/{member.pk}/edit/",
+        {"name": "赵在职", "unit": "普洱市人民医院", "team": "white", "membership": "formal"},
+    )
+    assert r.status_code == 302
+    member.refresh_from_db()
+    assert (member.unit, member.membership) == ("普洱市人民医院", "")
+
+
+def test_a_community_member_keeps_membership_and_no_unit_fields(client, party):
+    client.force_login(party.frank)
+    form = client.get(f"/party/members/{party.wang.pk}/edit/").content.decode()
+    assert 'name="membership"' in form and 'name="unit"' not in form and 'name="team"' not in form
+    page = client.get(f"/party/members/{party.wang.pk}/").content.decode()
+    assert "正式党员" in page and "转入日期" in page
+
+
+RULE = {
+    "name": "在职党员季度联系",
+    "subject": "member",
+    "contact_kind": "call",
+    "cadence": "every_n_months",
+    "count": "3",
+    "responsible_role": "branch_secretary",
+    "responsible_at": "branch",
+}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_rule_form_asks_for_its_filter_field_by_field(client, party):
+    """One control per filter the obligations engine reads; the form builds the JSON."""
+    client.force_login(party.alice)
+    page = client.get("/party/rules/new/").content.decode()
+    assert 'name="who"' not in page
+    for key in ("mobile", "in_service", "retired", "restructured", "membership"):
+        assert f'<select name="who_{key}"' in page, key
+    r = client.post(
+        "/party/rules/new/",
+        {
+            **RULE,
+            "code": "inservice_q",
+            "who_in_service": "only",
+            "who_retired": "except",
+            "who_membership": "probationary",
+            "who_mobile": "",
+        },
+    )
+    assert r.status_code == 302
+    rule = Rule.objects.get(code="inservice_q")
+    assert rule.who == {"in_service": True, "retired": False, "membership": "probationary"}
+    # The change page shows the filter in the same controls.
+    page = client.get(f"/party/rules/{rule.pk}/").content.decode()
+    assert '<option value="only" selected>' in page and '<option value="except" selected>' in page
+    assert '<option value="probationary" selected>' in page
+
+
+def test_the_rule_form_has_a_control_for_every_filter_the_engine_reads():
+    controls = {f.removeprefix("who_") for f in forms.RuleForm.base_fields if f.startswith("who_")}
+    assert controls == WHO_KEYS
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_rule_form_refuses_a_filter_it_does_not_offer(client, party):
+    client.force_login(party.alice)
+    before = Rule.objects.count()
+    for bad in (
+        {"who_mobile": "yes please"},
+        {"who_membership": "honorary"},
+        {"who_mobile": "only\x00"},
+    ):
+        r = client.post("/party/rules/new/", {**RULE, "code": "bad", **bad})
+        assert r.status_code == 200 and 'class="errors"' in r.content.decode(), bad
+    # A rule for each branch takes no filter: said on the form, nothing saved.
+    r = client.post(
+        "/party/rules/new/",
+        {
+            **RULE,
+            "code": "bad",
+            "subject": "branch",
+            "contact_kind": "themed_day",
+            "who_retired": "only",
+        },
+    )
+    assert r.status_code == 200 and "按支部的规则不能设置筛选条件" in r.content.decode()
+    assert Rule.objects.count() == before
+
+
+# --- the home page ----------------------------------------------------------------------------
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_branch_secretary_lands_on_their_obligations(client, party):
+    """branch1's home showed registry counts and nothing of party work."""
+    client.force_login(party.frank)
+    r = client.get("/")
+    assert r.status_code == 200
+    page = r.content.decode()
+    card = page[page.index('id="home-obligations"') :]
+    # 王建国 works away and nobody rang him in February: overdue, with the one-step log.
+    assert "王建国" in card and 'name="kind" value="call"' in card
+    assert 'href="/party/obligations/"' in card
+    # The way to their grid stays on the page.
+    assert f'href="/places/nodes/{party.l1_1.pk}/"' in page
+    # Logging the call from the home page comes back to it.
+    r = client.post(
+        f"/party/members/{party.wang.pk}/contacts/new/",
+        {"quick": "1", "kind": "call", "next": "/"},
+    )
+    assert r["Location"] == "/"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_posts_no_rule_names_keep_their_landing_page(client, party):
+    # The default rules name the branch secretary; the community admin and a grid manager
+    # still land on their area.
+    client.force_login(party.alice)
+    assert client.get("/")["Location"] == f"/places/nodes/{party.community.pk}/"
+    client.force_login(party.bob)
+    assert client.get("/")["Location"] == f"/places/nodes/{party.l2_1_1.pk}/"

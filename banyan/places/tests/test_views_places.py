@@ -187,3 +187,38 @@ def test_grids_list_in_code_order_in_the_tree(client, world):
     client.force_login(admin)
     r = client.get(reverse("places:node-detail", args=[community.pk]))
     assert [c.name for c, _n in r.context["children"]] == ["网格1", "网格2", "网格7", "网格10"]
+
+
+@pytest.fixture
+def a_card():
+    """An app's card on the home page, registered as an app's ready() would."""
+    from banyan.common import home
+
+    home.register("test-card", lambda request: home.Card("places/_test_card.html", order=1))
+    yield
+    home.unregister("test-card")
+
+
+def test_home_shows_the_cards_apps_register_and_the_way_to_the_area(
+    client, world, a_card, tmp_path, settings
+):
+    (tmp_path / "places").mkdir()
+    (tmp_path / "places" / "_test_card.html").write_text('<section id="test-card">card</section>')
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+    client.force_login(world.bob)
+    r = client.get("/")
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert '<section id="test-card">card</section>' in page
+    assert reverse("places:node-detail", args=[world.l2_1_1.pk]) in page
+
+
+def test_places_never_imports_the_apps_that_give_cards():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    sources = [p for p in root.rglob("*.py") if "tests" not in p.parts]
+    assert sources
+    assert [str(p) for p in sources if "banyan.party" in p.read_text()] == []
