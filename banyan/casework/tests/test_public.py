@@ -233,7 +233,13 @@ def resolve(world, *, internal="住户张桂英独居，低保户，钥匙在邻
     case = services.case_accept(actor=world.bob, case=world.case)
     services.case_note(actor=world.bob, case=case, note=internal)  # internal: not public
     case = services.case_assign(actor=world.bob, case=case, route="repair")
-    case = services.case_resolve(actor=world.repairs, case=case, note="更换防水层", photos=[jpeg()])
+    case = services.case_resolve(
+        actor=world.repairs,
+        case=case,
+        note="更换防水层，钥匙还给邻居王阿姨",
+        public_note="更换防水层",
+        photos=[jpeg()],
+    )
     world.case = case
     return case
 
@@ -251,6 +257,7 @@ def test_the_tracking_page_shows_progress_and_nothing_personal(client, reported)
         reported.person_1_1.name,
         reported.household_1_1.room,
         "钥匙在邻居家",  # the internal note
+        "王阿姨",  # the resolution's internal note
         reported.repairs.first_name,  # who was assigned
         reported.bob.first_name,
         "2单元顶楼楼道",  # the reporter's "where" text
