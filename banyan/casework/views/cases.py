@@ -341,7 +341,6 @@ MOVE_ACTIONS: dict[str, Action] = {
         forms.EmptyForm,
         lambda r, c, d: services.case_public_text_hide(actor=r.user, case=c, hidden=True),
         gettext_lazy("Public text hidden: the case shows its category only."),
-        danger=True,
     ),
     "show_public_text": Action(
         gettext_lazy("Show the public text again"),
