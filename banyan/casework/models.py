@@ -404,7 +404,7 @@ class Visit(models.Model):
     def purpose_text(self) -> str:
         """The purpose as a line: its label, and the note when there is one."""
         label = str(self.get_purpose_display())
-        return f"{label}: {self.purpose_note}" if self.purpose_note else label
+        return f"{label} · {self.purpose_note}" if self.purpose_note else label
 
     @property
     def notes(self) -> str:

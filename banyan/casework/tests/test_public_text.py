@@ -275,7 +275,9 @@ def test_a_resolution_note_stays_inside_unless_written_for_the_resident(client, 
     assert Case.objects.get(pk=case.pk).public_note == ""
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: a transactional test empties the tables afterwards; this restores
+# the reference data the migrations seeded (case categories), here and for what follows.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_migration_publishes_only_what_residents_wrote(world):
     old, new = (
         ("casework", "0003_building_intake"),

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import translation
 
 from banyan.casework import selectors, services
 from banyan.casework.models import Visit
@@ -38,12 +39,14 @@ def visit(world, who=None, **kwargs):
 
 @time_machine.travel("2026-05-01 09:00 +0800", tick=False)
 def test_a_visit_lands_on_the_household_timeline(loop):
-    v = visit(loop)
+    with translation.override("en"):  # the purpose is written in the recorder's language
+        v = visit(loop)
     assert (v.visitor, v.grid, v.community) == (loop.bob, loop.l2_1_1, loop.community)
     event = Event.objects.get(verb="household_visited")
     assert event.occurred_on == dt.date(2026, 4, 30) and event.actor == loop.bob
     assert event.links.filter(household=loop.household_1_1).exists()
-    assert event.text == "Home visit: Routine visit"
+    with translation.override("en"):
+        assert event.text == "Home visit: Routine visit"
     assert (event.data["purpose"], event.data["purpose_code"]) == ("Routine visit", "routine")
     assert event.subject_type == "visit" and event.subject_id == v.pk
 
@@ -98,12 +101,13 @@ def test_bad_input_names_the_field_and_writes_nothing(loop, change, field):
 @time_machine.travel("2026-05-01 09:00 +0800", tick=False)
 def test_a_follow_up_visit_belongs_to_a_dispute(loop):
     dispute = open_case(loop, code="neighbour_dispute")
-    v = visit(loop, dispute_case=dispute, purpose="follow_up", purpose_note="回访调解结果")
+    with translation.override("zh-hans"):
+        v = visit(loop, dispute_case=dispute, purpose="follow_up", purpose_note="回访调解结果")
     assert v.dispute_case == dispute
     assert list(dispute.follow_up_visits.all()) == [v]
     event = Event.objects.get(verb="household_visited")
     assert event.data["case"] == dispute.pk
-    assert event.data["purpose"] == "Follow-up visit: 回访调解结果"
+    assert event.data["purpose"] == "回访 · 回访调解结果"
 
 
 @time_machine.travel("2026-05-01 09:00 +0800", tick=False)
