@@ -50,6 +50,12 @@ MAX_LIST = 200  # ids or service codes in one filter
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2099
 
 
+def _echo(value: str) -> str:
+    """A value the client sent, as an error message repeats it: short (a 100k-character
+    parameter is not sent back)."""
+    return value if len(value) <= 64 else value[:64] + "…"
+
+
 class Open311Error(Exception):
     def __init__(self, status: int, description: str) -> None:
         super().__init__(description)
@@ -99,7 +105,7 @@ def _community(request: HttpRequest, *, required: bool = True) -> Node | None:
         community = selectors.get_jurisdiction(jurisdiction_id)
         if community is None:
             raise Open311Error(
-                404, _("jurisdiction_id %(id)s was not found.") % {"id": jurisdiction_id}
+                404, _("jurisdiction_id %(id)s was not found.") % {"id": _echo(jurisdiction_id)}
             )
         return community
     community = selectors.sole_community()
@@ -230,7 +236,7 @@ def service_definition(request: HttpRequest, code: str, *, format: str) -> HttpR
     assert community is not None
     category = selectors.get_service(community=community, code=code)
     if category is None:
-        raise Open311Error(404, _("service_code %(code)s was not found.") % {"code": code})
+        raise Open311Error(404, _("service_code %(code)s was not found.") % {"code": _echo(code)})
     return render.document(format, "service_definition", render.service_definition(category))
 
 
@@ -280,7 +286,7 @@ def _create(request: HttpRequest, format: str) -> HttpResponse:
         raise Open311Error(400, _("service_code was not provided."))
     category = selectors.get_service(community=community, code=code)
     if category is None:
-        raise Open311Error(404, _("service_code %(code)s was not found.") % {"code": code})
+        raise Open311Error(404, _("service_code %(code)s was not found.") % {"code": _echo(code)})
     raw_address_id = params.get("address_id", "").strip()
     address_id = _id(raw_address_id, "address_id") if raw_address_id else None
     lat, lng = _float(params, "lat", 90), _float(params, "long", 180)
@@ -322,7 +328,9 @@ def request_detail(request: HttpRequest, request_id: str, *, format: str) -> Htt
         else None
     )
     if case is None:
-        raise Open311Error(404, _("service_request_id %(id)s was not found.") % {"id": request_id})
+        raise Open311Error(
+            404, _("service_request_id %(id)s was not found.") % {"id": _echo(request_id)}
+        )
     return render.document(format, "service_requests", [render.request(case)])
 
 
@@ -337,7 +345,7 @@ def token(request: HttpRequest, token: str, *, format: str) -> HttpResponse:
     if found is None:
         if is_tracking_code(normalize_tracking_code(token)):
             tracking_miss(client_key=client)
-        raise Open311Error(404, _("token %(token)s was not found.") % {"token": token[:40]})
+        raise Open311Error(404, _("token %(token)s was not found.") % {"token": _echo(token)})
     return render.document(
         format,
         "service_requests",
