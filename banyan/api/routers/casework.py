@@ -116,9 +116,9 @@ def _step_out(step: PublicStep) -> CaseEventOut:
     )
 
 
-def _actions(case: Case, caps: frozenset[str]) -> list[str]:
+def _actions(case: Case, caps: frozenset[str], readable: bool) -> list[str]:
     if Cap.HANDLE_CASES not in caps:
-        return ["note"] if Cap.REPORT_CASES in caps else []
+        return ["note"] if Cap.REPORT_CASES in caps and readable else []
     moves = [a for a, move in MOVES.items() if case.state in move.sources and a != "auto_close"]
     if case.came_from_resident:
         moves += [
@@ -158,7 +158,7 @@ def _case_detail_out(user: Any, case: Case) -> CaseDetailOut:
         resolved_at=case.resolved_at,
         closed_at=case.closed_at,
         persons=sorted(persons),
-        actions=_actions(case, caps),
+        actions=_actions(case, caps, readable),
         history=[_event_out(e) for e in selectors.case_history(case=case)]
         if record
         else [_step_out(s) for s in public_steps(case=case)],

@@ -42,7 +42,7 @@ from ..models import (
     Visit,
     VolunteerTeam,
 )
-from ..selectors import caps_for_case
+from ..selectors import can_read_record, caps_for_case
 from ..workflow import MOVES, State
 from . import notify
 
@@ -637,9 +637,12 @@ def close_unconfirmed(*, now: dt.datetime | None = None) -> int:
 
 @transaction.atomic
 def case_note(*, actor: User, case: Case, note: str, public: bool = False) -> Case:
-    """A note on the history; a note on a duplicate is forwarded to the original."""
+    """A note on the history; a note on a duplicate is forwarded to the original. Only on
+    a case whose record the actor reads: a building head notes what he reported, not a
+    neighbour's case he sees the state of."""
     _require(actor, case, Cap.VIEW_CASES)
-    if not (caps_for_case(actor, case) & {Cap.HANDLE_CASES, Cap.REPORT_CASES}):
+    caps = caps_for_case(actor, case)
+    if not caps & {Cap.HANDLE_CASES, Cap.REPORT_CASES} or not can_read_record(actor, case, caps):
         raise PermissionDenied
     note = clean_text(note, "note", required=True, max_length=1000)
     locked = _lock(case)

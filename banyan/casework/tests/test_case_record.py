@@ -151,3 +151,25 @@ def test_the_building_head_reads_what_he_reported_himself(client, dispute):
     )
     html = client.get(reverse("casework:case-detail", args=[reported.pk])).content.decode()
     assert "楼道堆物纠纷" in html and "李家不肯搬" not in html and 'id="sessions"' not in html
+
+
+def test_the_building_head_notes_only_what_he_reported(client, dispute):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.case_note(actor=dispute.dave, case=dispute.case, note="楼上那家又吵", public=True)
+    client.force_login(dispute.dave)
+    url = reverse("casework:case-move", args=[dispute.case.pk, "note"])
+    assert client.post(url, {"note": "x", "public": "on"}).status_code == 403
+    page = client.get(reverse("casework:case-detail", args=[dispute.case.pk])).content.decode()
+    assert url not in page
+    assert api(dispute, "dave", f"/cases/{dispute.case.pk}").json()["actions"] == []
+    own = services.case_create(
+        actor=dispute.dave,
+        category=category("blocked_pipe"),
+        description="下水道堵了",
+        channel="building_head",
+        building=dispute.building_1_1,
+    )
+    services.case_note(actor=dispute.dave, case=own, note="今天又堵了")
+    assert api(dispute, "dave", f"/cases/{own.pk}").json()["actions"] == ["note"]

@@ -410,7 +410,9 @@ _MODERATION = frozenset({"public_text", "hide_public_text", "show_public_text"})
 def _move_allowed(action: str, case: Case, caps: frozenset[str]) -> bool:
     """Whether the page offers `action` now (the service checks again, under a lock)."""
     if action == "note":
-        return bool(caps & {Cap.HANDLE_CASES, Cap.REPORT_CASES})
+        return bool(caps & {Cap.HANDLE_CASES, Cap.REPORT_CASES}) and getattr(
+            case, "readable", False
+        )
     if action in _MODERATION:
         if Cap.HANDLE_CASES not in caps or not case.came_from_resident:
             return False
