@@ -54,16 +54,27 @@ def no_public_text(apps, schema_editor):
     Case.objects.exclude(public_text="").update(public_text="")
 
 
+def purpose_of(text):
+    """(choice, note) for a free-text purpose: a known purpose, a known one with a note
+    after a colon ("关爱探访：高龄老人"), else "other" with the text as the note."""
+    text = text.strip()
+    code = BY_TEXT.get(text.lower())
+    if code is not None:
+        return code, ""
+    for separator in ("：", ":", " · "):
+        head, found, rest = text.partition(separator)
+        code = BY_TEXT.get(head.strip().lower()) if found else None
+        if code is not None:
+            return code, rest.strip()[:200]
+    return "other", text[:200]
+
+
 def purposes_as_choices(apps, schema_editor):
     checks_now(schema_editor)
     Visit = apps.get_model("casework", "Visit")
     for text in Visit.objects.values_list("purpose", flat=True).distinct().iterator():
-        code = BY_TEXT.get(text.strip().lower())
-        rows = Visit.objects.filter(purpose=text)
-        if code is not None:
-            rows.update(purpose=code)
-        else:
-            rows.update(purpose="other", purpose_note=text.strip()[:200])
+        code, note = purpose_of(text)
+        Visit.objects.filter(purpose=text).update(purpose=code, purpose_note=note)
 
 
 def purposes_as_text(apps, schema_editor):

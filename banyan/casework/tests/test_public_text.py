@@ -339,7 +339,7 @@ def test_the_migration_publishes_only_what_residents_wrote(world):
             visitor_id=world.bob.pk,
             purpose=text,
         ).pk
-        for text in ("日常走访", "矛盾回访", "帮老人换灯泡")
+        for text in ("日常走访", "矛盾回访", "关爱探访：高龄老人", "帮老人换灯泡")
     }
     executor = MigrationExecutor(connection)
     executor.migrate([new])
@@ -354,6 +354,7 @@ def test_the_migration_publishes_only_what_residents_wrote(world):
     assert {t: (v.purpose, v.purpose_note) for t, v in _visits(visits).items()} == {
         "日常走访": ("routine", ""),
         "矛盾回访": ("follow_up", ""),
+        "关爱探访：高龄老人": ("care", "高龄老人"),
         "帮老人换灯泡": ("other", "帮老人换灯泡"),
     }
 
