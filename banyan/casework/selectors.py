@@ -178,7 +178,7 @@ def get_case_for_user(user: User, pk: int, cap: str = Cap.VIEW_CASES) -> Case:
 
 def find_case_by_tracking_code(code: str) -> Case | None:
     """The case a tracking code names, as typed (normalised first), or None. The code is
-    the credential: callers count the misses (services.intake.track_miss)."""
+    the credential: callers count the misses (services.intake.tracking_miss)."""
     code = normalize_tracking_code(code)
     if not is_tracking_code(code):
         return None
@@ -187,14 +187,6 @@ def find_case_by_tracking_code(code: str) -> Case | None:
         .filter(tracking_code=code)
         .first()
     )
-
-
-def get_case_by_tracking_code(code: str) -> Case:
-    """The public tracking page's lookup, or Http404."""
-    case = find_case_by_tracking_code(code)
-    if case is None:
-        raise Http404
-    return case
 
 
 def case_history(*, case: Case, public_only: bool = False) -> QuerySet[Event]:
