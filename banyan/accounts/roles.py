@@ -36,6 +36,11 @@ class Cap:
     MANAGE_POSTS = "manage_posts"
     MANAGE_PLACES = "manage_places"  # compounds, buildings, facilities
     VIEW_CASES = "view_cases"  # needs, repairs, hazards, disputes (narrowed by CASE_ROUTES)
+    # A case's own record: its title and description, the reporter, the people it
+    # concerns, its photos and internal history; of a dispute, its parties, mediation
+    # sessions and agreement. Without it a post sees a case's category, place and state
+    # (and reads in full only what its holder reported).
+    VIEW_CASE_RECORD = "view_case_record"
     HANDLE_CASES = "handle_cases"  # accept, route, resolve … cases
     REPORT_CASES = "report_cases"  # record a case for a resident (building heads too)
     CHAIR_MEETINGS = "chair_meetings"  # committee meetings and their decisions
@@ -50,7 +55,7 @@ class Cap:
     VIEW_PARTY_PRESENCE = "view_party_presence"
 
 
-_CASEWORK = {Cap.VIEW_CASES, Cap.HANDLE_CASES, Cap.REPORT_CASES}
+_CASEWORK = {Cap.VIEW_CASES, Cap.VIEW_CASE_RECORD, Cap.HANDLE_CASES, Cap.REPORT_CASES}
 _REGISTRY_READ = {Cap.VIEW_AGGREGATES, Cap.VIEW_REGISTRY, Cap.VIEW_FULL_RECORD}
 _GRID_WORKER = {
     *_REGISTRY_READ,
@@ -73,11 +78,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         {*_REGISTRY_READ, *_CASEWORK, Cap.VIEW_SENSITIVE, Cap.REVEAL_PII}
     ),
     # The repair centre sees the repairs routed to it, never the registry.
-    Role.REPAIR_CENTRE: frozenset({Cap.VIEW_CASES, Cap.HANDLE_CASES}),
+    Role.REPAIR_CENTRE: frozenset({Cap.VIEW_CASES, Cap.VIEW_CASE_RECORD, Cap.HANDLE_CASES}),
     Role.GRID_LEADER: frozenset({*_GRID_WORKER, Cap.VIEW_PARTY_PRESENCE}),
     Role.GRID_MANAGER: frozenset({*_GRID_WORKER, Cap.VIEW_PARTY_PRESENCE}),
-    # A volunteer resident: who lives in their building, room by room, and the
-    # problems they report for it.
+    # A volunteer resident: who lives in their building, room by room, what they report
+    # for it and the state of its cases; never a case's record (a dispute's parties,
+    # mediation and agreement above all).
     Role.BUILDING_HEAD: frozenset({Cap.VIEW_REGISTRY, Cap.VIEW_CASES, Cap.REPORT_CASES}),
     # The branch's members wherever they live (the party tree); of the registry, the
     # branch's grid without sensitive categories or reveals.

@@ -30,7 +30,12 @@ StateName = Literal[
 ]
 KindName = Literal["request", "repair", "hazard", "dispute"]
 RouteName = Literal["window", "errand", "repair", "team", "grid"]
-ChannelName = Literal["visit", "phone", "walk_in", "building_head", "qr", "api"]
+# Channels staff may name. "qr" and "open311" are the residents' own (no staff account):
+# a case recorded by staff never speaks for a resident of the public form.
+ChannelName = Literal["visit", "phone", "walk_in", "building_head", "api"]
+VisitPurposeName = Literal[
+    "routine", "situation", "registry_check", "care", "follow_up", "policy", "other"
+]
 
 
 # --- cases ----------------------------------------------------------------------------------
@@ -68,7 +73,7 @@ class CaseOut(Schema):
 
 
 class CaseEventOut(Schema):
-    id: int
+    id: int | None = Field(description="Null for a public step (no record of the case)")
     verb: str
     text: str
     recorded_at: dt.datetime
@@ -87,9 +92,15 @@ class CaseDetailOut(CaseOut):
     reporter_name: str
     entered_by: str | None
     on_behalf_of: str
-    team: str
+    team: str = Field(description="red, green, blue or white, when routed to a team")
     duplicate_of: int | None
-    public_note: str
+    public_note: str = Field(description="Written for the resident (tracking page, Open311)")
+    public_text: str = Field(
+        description="A resident's own words from the QR poster or Open311, as moderated; "
+        "empty for a case staff recorded"
+    )
+    public_text_hidden: bool
+    from_visit: int | None = Field(description="The visit the need was heard at")
     rating: int | None
     feedback: str
     resolved_at: dt.datetime | None
@@ -101,13 +112,18 @@ class CaseDetailOut(CaseOut):
 
 class CaseIn(Schema):
     category: str = Field(..., max_length=32, description="A category code")
-    description: str = Field(..., max_length=4000)
+    description: str = Field(
+        "", max_length=4000, description="Required, unless `visit` gives the visit's notes"
+    )
     title: str = Field("", max_length=100, description="Empty: the description's first line")
     household: int | None = None
     building: int | None = None
     grid: int | None = Field(None, description="A second-level grid")
     persons: list[int] = Field(default_factory=list, max_length=20)
-    channel: ChannelName = "api"
+    channel: ChannelName = Field(
+        "api", description="How it reached staff; api (staff through this API) by default"
+    )
+    visit: int | None = Field(None, description="The home visit the need was heard at")
     reporter_name: str = Field("", max_length=50)
     reporter_phone: str = Field("", max_length=32)
     on_behalf_of: str = Field("", max_length=100)
@@ -130,6 +146,7 @@ class TransitionIn(Schema):
     public_note: str = Field("", max_length=300)
     grid: int | None = Field(None, description="hand_off: the second-level grid's id")
     public: bool = False
+    public_text: str = Field("", max_length=4000, description="edit_public_text: the text")
     rating: int | None = None
     comment: str = Field("", max_length=1000)
     on_behalf_of: str = Field("", max_length=100)
@@ -149,10 +166,16 @@ class VisitOut(Schema):
     grid: int
     visited_on: dt.date
     visitor: str
-    purpose: str
+    purpose: VisitPurposeName
+    purpose_note: str
     heard: str
     findings: str
+    has_photo: bool = Field(description="A photo was taken (seen on the visit's page)")
     dispute_case: int | None
+
+    @staticmethod
+    def resolve_has_photo(obj: object) -> bool:
+        return bool(obj.photo)  # type: ignore[attr-defined]
 
     @staticmethod
     def resolve_household(obj: object) -> int:
@@ -174,7 +197,10 @@ class VisitOut(Schema):
 class VisitIn(Schema):
     household: int
     visited_on: dt.date
-    purpose: str = Field(..., max_length=200)
+    purpose: VisitPurposeName = "routine"
+    purpose_note: str = Field(
+        "", max_length=200, description="What in particular; required for `other`"
+    )
     heard: str = Field("", max_length=4000)
     findings: str = Field("", max_length=4000)
     dispute_case: int | None = Field(None, description="A dispute this visit follows up")

@@ -35,6 +35,7 @@ from .models import (
     Meeting,
     Route,
     Visit,
+    VisitPurpose,
 )
 from .workflow import State
 
@@ -71,7 +72,15 @@ OPINIONS = [
     "想了解养老保险政策",
     "对网格员的服务满意",
 ]
-PURPOSES = ["日常走访", "了解家庭情况", "高龄老人探访", "政策宣传", "矛盾回访", "核实人员信息"]
+# A visit's purpose, and now and then what it was about.
+PURPOSES = [
+    (VisitPurpose.ROUTINE, ""),
+    (VisitPurpose.SITUATION, ""),
+    (VisitPurpose.CARE, "高龄老人探访"),
+    (VisitPurpose.POLICY, "医保缴费政策"),
+    (VisitPurpose.FOLLOW_UP, "上次反映的问题"),
+    (VisitPurpose.REGISTRY_CHECK, "核实流动人口信息"),
+]
 
 
 @dataclass
@@ -243,7 +252,7 @@ def _visits(ctx: _Ctx, by_grid, members, manager, years: float = 1) -> list[Visi
             for _ in range(round(rng.choice((1, 1, 2, 3)) * years)):
                 if day < ctx.today - dt.timedelta(days=365 * years):
                     break
-                purpose = rng.choice(PURPOSES)
+                purpose, about = rng.choice(PURPOSES)
                 rows.append(
                     unsaved(
                         Visit,
@@ -253,6 +262,7 @@ def _visits(ctx: _Ctx, by_grid, members, manager, years: float = 1) -> list[Visi
                         visited_on=day,
                         visitor_id=visitor,
                         purpose=purpose,
+                        purpose_note=about,
                         heard=rng.choice(OPINIONS),
                         findings="" if rng.random() < 0.7 else "家庭情况无变化",
                         created_at=ctx.at(day),
@@ -266,7 +276,7 @@ def _visits(ctx: _Ctx, by_grid, members, manager, years: float = 1) -> list[Visi
             "household_visited",
             v.visitor_id,
             None,
-            {"purpose": v.purpose, "visit": v.pk},
+            {"purpose": v.purpose_text, "purpose_code": v.purpose, "visit": v.pk},
             household_id=v.household_id,
         )
     return rows
@@ -287,7 +297,10 @@ def _cases(ctx: _Ctx, grids, by_grid, members, staff, manager, per_year: int):
         home = rng.choice(homes) if homes else None
         # A steady flow: a share in the last fortnight, the rest over the year.
         age_days = rng.randint(0, 14) if rng.random() < 0.18 else int(rng.triangular(0, 365, 30))
-        created = ctx.at(ctx.today - dt.timedelta(days=age_days))
+        # Never later than now: a case drawn for this afternoon is not reported yet.
+        created = min(
+            ctx.at(ctx.today - dt.timedelta(days=age_days)), now - dt.timedelta(minutes=30)
+        )
         title = rng.choice(NEEDS[code][1])
         channel = rng.choices(
             ["visit", "phone", "walk_in", "building_head", "qr"], [35, 20, 15, 18, 12]
@@ -306,6 +319,8 @@ def _cases(ctx: _Ctx, grids, by_grid, members, staff, manager, per_year: int):
             + "。"
             + rng.choice(["请尽快处理。", "已经好几天了。", "老人不方便。", ""]),
             channel=channel,
+            # The resident's own words, published (moderated) through Open311.
+            public_text=title if channel == "qr" else "",
             entered_by_id=handler if channel in ("visit", "phone", "walk_in") else None,
             on_behalf_of="" if channel != "phone" else "电话报告",
             reporter_phone=""
@@ -383,9 +398,19 @@ def _plan_life(ctx, case: Case, cat: CaseCategory, steps, staff, handler, now, a
         **data: Any,
     ) -> dt.datetime:
         nonlocal t
-        t = min(t + dt.timedelta(hours=hours), now - dt.timedelta(minutes=5))
+        # Each step after the one before, and none after now (a case drawn late on its
+        # day has its steps squeezed into the minutes before now).
+        t = max(t, min(t + dt.timedelta(hours=hours), now - dt.timedelta(minutes=5)))
+        note = data.pop("note", "")
+        public_note = data.pop("public_note", "")
         steps.append(
-            (t, verb, actor, {"public": public, "note": data.pop("note", ""), **data}, behalf)
+            (
+                t,
+                verb,
+                actor,
+                {"public": public, "note": note, "public_note": public_note, **data},
+                behalf,
+            )
         )
         return t
 
@@ -405,7 +430,13 @@ def _plan_life(ctx, case: Case, cat: CaseCategory, steps, staff, handler, now, a
     case.state = State.ACCEPTED
     roll = rng.random()
     if roll < 0.03:
-        step(rng.uniform(1, 10), "case_rejected", handler, note="不属于社区职责范围，已告知居民")
+        step(
+            rng.uniform(1, 10),
+            "case_rejected",
+            handler,
+            note="不属于社区职责范围，已告知居民",
+            public_note="不属于社区职责范围",
+        )
         case.state, case.closed_at, case.public_note = State.REJECTED, t, "不属于社区职责范围"
         return
     if roll < 0.07:
@@ -451,11 +482,17 @@ def _plan_life(ctx, case: Case, cat: CaseCategory, steps, staff, handler, now, a
         case.updated_at = t
         return
     step(rng.uniform(1, 12), "case_started", assignee)
-    step(hours_needed, "case_resolved", assignee, note="已处理完毕")
+    step(hours_needed, "case_resolved", assignee, note="已处理完毕", public_note="已处理完毕")
     case.state, case.resolved_at = State.RESOLVED, t
     case.public_note = "已处理完毕"
     if (now - t).days < 20 and rng.random() < 0.15:
-        step(rng.uniform(10, 60), "case_reopened", None, note="问题又出现了")
+        step(
+            rng.uniform(10, 60),
+            "case_reopened",
+            None,
+            note="问题又出现了",
+            public_note="问题又出现了",
+        )
         case.state, case.resolved_at = State.REOPENED, None
         case.updated_at = t
         return
@@ -472,12 +509,14 @@ def _plan_life(ctx, case: Case, cat: CaseCategory, steps, staff, handler, now, a
         )
     else:
         rating = rng.choices([5, 4, 3, 2, 1], [60, 25, 9, 4, 2])[0]
+        words = rng.choice(["谢谢网格员", "处理及时", "很满意", ""])
         step(
             rng.uniform(2, 72),
             "case_confirmed",
             None,
             rating=rating,
-            note=rng.choice(["谢谢网格员", "处理及时", "很满意", ""]),
+            note=words,
+            public_note=words,
         )
         case.rating = rating
     case.state, case.closed_at, case.updated_at = State.CLOSED, t, t

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from banyan.places.models import Node
 from banyan.registry.models import Person
 
-from .models import CaseCategory, Channel, Kind, Route
+from .models import CaseCategory, Channel, Kind, Route, VisitPurpose, VolunteerTeam
 from .workflow import State
 
 MAX_PHOTOS = 6
@@ -94,6 +94,7 @@ STAFF_CHANNELS = [
     (Channel.WALK_IN, Channel.WALK_IN.label),
     (Channel.BUILDING_HEAD, Channel.BUILDING_HEAD.label),
 ]
+STAFF_CHANNEL_VALUES = frozenset(value for value, _label in STAFF_CHANNELS)
 
 
 class CaseCreateForm(forms.Form):
@@ -192,7 +193,12 @@ class AssignForm(forms.Form):
         required=False,
         help_text=_("Needed for an errand or a grid worker; optional for a centre."),
     )
-    team = _text(_("Volunteer team"), required=False, max_length=32)
+    team = forms.ChoiceField(
+        label=_("Volunteer team"),
+        required=False,
+        choices=[("", "—"), *VolunteerTeam.choices],
+        help_text=_("Only when routed to a volunteer team."),
+    )
     note = _text(_("Note"), required=False, rows=2)
 
     def __init__(
@@ -231,10 +237,25 @@ class ResolveForm(forms.Form):
         _("Note for the resident"),
         required=False,
         rows=2,
-        help_text=_("Shown on the tracking page; leave empty to use the note above."),
+        help_text=_(
+            "Shown to the resident on the tracking page and, for a repair or hazard, in "
+            "Open311. The note above stays internal."
+        ),
     )
     photos = PhotosField(
         label=_("Photos"), help_text=_("An errand (代办) needs a photo of the hand-over.")
+    )
+
+
+class PublicTextForm(forms.Form):
+    text = _text(
+        _("Public text"),
+        max_length=4000,
+        rows=4,
+        help_text=_(
+            "The resident's words as published: take out names, phone numbers, doors. "
+            "To publish nothing, hide it instead."
+        ),
     )
 
 
@@ -316,10 +337,28 @@ class VisitForm(forms.Form):
     visited_on = forms.DateField(
         label=_("Visited on"), widget=DateInput(), initial=timezone.localdate
     )
-    purpose = _text(_("Purpose"), max_length=200)
+    purpose = forms.ChoiceField(
+        label=_("Purpose"), choices=VisitPurpose.choices, initial=VisitPurpose.ROUTINE
+    )
+    purpose_note = _text(
+        _("About"),
+        required=False,
+        max_length=200,
+        help_text=_("What in particular (needed for “Other”), e.g. the pension certificate."),
+    )
     heard = _text(_("What we heard"), required=False, max_length=4000, rows=3)
     findings = _text(_("Findings"), required=False, max_length=4000, rows=3)
-    record_need = forms.BooleanField(label=_("and record a need from this visit"), required=False)
+    photo = forms.FileField(
+        label=_("Photo"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+        help_text=_("Optional: what you saw (a hazard, the state of the home)."),
+    )
+    record_need = forms.BooleanField(
+        label=_("and record a need from this visit"),
+        required=False,
+        help_text=_("Opens the need's form with what you heard and found."),
+    )
 
 
 # --- the inbox ------------------------------------------------------------------------------

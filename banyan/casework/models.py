@@ -8,7 +8,9 @@ transition writes one event, which also lands on each linked household's timelin
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
+import unicodedata
 
 from django.conf import settings
 from django.db import models
@@ -45,7 +47,22 @@ class Channel(models.TextChoices):
     WALK_IN = "walk_in", _("Walk-in")
     BUILDING_HEAD = "building_head", _("Building head")
     QR = "qr", _("QR poster")
-    API = "api", _("API")
+    OPEN311 = "open311", _("Open311 app")
+    API = "api", _("Staff app (API)")
+
+
+# Where a resident without an account writes in their own words: only a case that came in
+# this way has a public text (Case.public_text), and only staff-less intake sets it.
+RESIDENT_CHANNELS = frozenset({Channel.QR, Channel.OPEN311})
+
+
+class VolunteerTeam(models.TextChoices):
+    """The four colour teams (微清单) a case can be routed to."""
+
+    RED = "red", _("Red: party members")
+    GREEN = "green", _("Green: environment")
+    BLUE = "blue", _("Blue: legal aid")
+    WHITE = "white", _("White: medical")
 
 
 class CaseCategory(BilingualName, models.Model):
@@ -95,10 +112,30 @@ class CaseCategory(BilingualName, models.Model):
         return dt.timedelta(hours=self.deadline_hours)
 
 
+TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+TRACKING_LENGTH = 10
+# What people put between the groups of a code they copy or read out: spaces of every
+# kind and hyphens or dashes (NFKC has already made full-width ones plain).
+_TRACKING_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc\u00b7\u30fb.]+")
+
+
 def new_tracking_code() -> str:
     """Short, unguessable, easy to read aloud on the phone: 10 characters, no 0/O/1/I."""
-    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-    return "".join(secrets.choice(alphabet) for _ in range(10))
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
+
+
+def normalize_tracking_code(raw: str | None) -> str:
+    """A tracking code as typed (lower case, full-width letters from a Chinese keyboard,
+    spaces or hyphens between groups) in the form it is stored. Letters the alphabet
+    leaves out (0, O, 1, I) stay as typed: each could stand for more than one letter, so
+    guessing would only turn a typo into someone else's code."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    return _TRACKING_SEPARATORS.sub("", text).upper()
+
+
+def is_tracking_code(code: str) -> bool:
+    """Whether a normalised code could be one we issued (no lookup needed otherwise)."""
+    return len(code) == TRACKING_LENGTH and all(c in TRACKING_ALPHABET for c in code)
 
 
 class Case(models.Model):
@@ -154,7 +191,9 @@ class Case(models.Model):
         related_name="assigned_cases",
         verbose_name=_("assigned to"),
     )
-    team = models.CharField(_("volunteer team"), max_length=32, blank=True)
+    team = models.CharField(
+        _("volunteer team"), max_length=32, blank=True, choices=VolunteerTeam.choices
+    )
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
     )
@@ -169,6 +208,19 @@ class Case(models.Model):
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     feedback = models.TextField(_("resident's feedback"), blank=True)
     public_note = models.CharField(_("note for the resident"), max_length=300, blank=True)
+    # The resident's own words, as published (Open311, the tracking page): set only from
+    # a public channel (RESIDENT_CHANNELS) and changed only by staff moderating it. The
+    # description above is internal, always.
+    public_text = models.TextField(_("public text"), blank=True)
+    public_text_hidden = models.BooleanField(_("public text hidden"), default=False)
+    from_visit = models.ForeignKey(
+        "Visit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("recorded at the visit"),
+    )
     tracking_code = models.CharField(max_length=12, unique=True, default=new_tracking_code)
 
     # Disputes (矛盾纠纷)
@@ -210,6 +262,24 @@ class Case(models.Model):
     @property
     def reporter_phone_masked(self) -> str:
         return mask_phone(self.reporter_phone)
+
+    @property
+    def came_from_resident(self) -> bool:
+        """Whether a resident wrote it through a public channel (so it may have a public
+        text for staff to moderate)."""
+        return self.channel in RESIDENT_CHANNELS and self.entered_by_id is None
+
+    @property
+    def shown_public_text(self) -> str:
+        """The public text as published now: empty when hidden."""
+        return "" if self.public_text_hidden else self.public_text
+
+    @property
+    def heading(self) -> str:
+        """What the case is called to its reader: its title where the reader may read the
+        case's record (`readable`, set by the selectors that load it), else its category.
+        A title is the first line of what staff wrote down."""
+        return self.title if getattr(self, "readable", False) else self.category.display_name
 
 
 class CasePerson(models.Model):
@@ -277,6 +347,21 @@ class MediationSession(models.Model):
         return f"{self.case_id} {self.held_on}"
 
 
+class VisitPurpose(models.TextChoices):
+    ROUTINE = "routine", _("Routine visit")
+    SITUATION = "situation", _("Household situation")
+    REGISTRY_CHECK = "registry_check", _("Registry check")
+    CARE = "care", _("Care visit")
+    FOLLOW_UP = "follow_up", _("Follow-up visit")
+    POLICY = "policy", _("Policy outreach")
+    OTHER = "other", pgettext_lazy("a visit's purpose", "Other")
+
+
+def visit_photo_path(instance: Visit, filename: str) -> str:
+    # Never the uploaded name: it may carry a resident's name or number.
+    return f"visits/{instance.community_id}/{secrets.token_hex(12)}.jpg"
+
+
 class Visit(models.Model):
     """走访: a grid worker at a household's door."""
 
@@ -289,7 +374,11 @@ class Visit(models.Model):
     visitor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    purpose = models.CharField(_("purpose"), max_length=200)
+    purpose = models.CharField(
+        _("purpose"), max_length=20, choices=VisitPurpose.choices, default=VisitPurpose.ROUTINE
+    )
+    purpose_note = models.CharField(_("about"), max_length=200, blank=True)
+    photo = models.ImageField(_("photo"), upload_to=visit_photo_path, blank=True)
     heard = models.TextField(_("what we heard"), blank=True)
     findings = models.TextField(_("findings"), blank=True)
     dispute_case = models.ForeignKey(
@@ -311,6 +400,17 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.visited_on}"
+
+    @property
+    def purpose_text(self) -> str:
+        """The purpose as a line: its label, and the note when there is one."""
+        label = str(self.get_purpose_display())
+        return f"{label} · {self.purpose_note}" if self.purpose_note else label
+
+    @property
+    def notes(self) -> str:
+        """What the visit heard and found, as the description of a need recorded from it."""
+        return "\n\n".join(t for t in (self.heard, self.findings) if t)
 
 
 class Meeting(models.Model):

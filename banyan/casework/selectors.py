@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import F, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,7 +20,15 @@ from banyan.accounts.scope import Area, area_q, get_scope
 from banyan.places.models import Node
 from banyan.timeline.models import Event
 
-from .models import Case, CaseCategory, Meeting, Notification, Visit
+from .models import (
+    Case,
+    CaseCategory,
+    Meeting,
+    Notification,
+    Visit,
+    is_tracking_code,
+    normalize_tracking_code,
+)
 from .workflow import OPEN_STATES, State
 
 User = AbstractBaseUser | AnonymousUser
@@ -42,6 +50,31 @@ def case_q(user: User, cap: str = Cap.VIEW_CASES) -> Q:
         if cap in area.caps:
             result |= _case_area_q(area)
     return result
+
+
+def record_q(user: User) -> Q:
+    """Of the cases a user sees, those whose record they may read (Cap.VIEW_CASE_RECORD):
+    where a post grants it, and the cases they reported themselves. A filter to AND with
+    `case_q`, never a widening of it."""
+    result = Q(entered_by_id=user.pk) if user.pk is not None else _NOTHING
+    for area in get_scope(user).areas:
+        if Cap.VIEW_CASE_RECORD in area.caps:
+            result |= _case_area_q(area)
+    return result
+
+
+def can_read_record(user: User, case: Case, caps: frozenset[str] | None = None) -> bool:
+    """Whether the user may read this case's record (title, description, reporter, people,
+    photos, internal history): Cap.VIEW_CASE_RECORD on it, or they reported it. A
+    dispute's parties, mediation and agreement need the capability itself."""
+    caps = caps_for_case(user, case) if caps is None else caps
+    if Cap.VIEW_CASE_RECORD in caps:
+        return True
+    return (
+        Cap.VIEW_CASES in caps
+        and case.entered_by_id is not None
+        and (case.entered_by_id == user.pk)
+    )
 
 
 def caps_for_case(user: User, case: Case) -> frozenset[str]:
@@ -97,10 +130,18 @@ def case_list(
         qs = qs.filter(state__in=OPEN_STATES)
     if overdue_only:
         qs = qs.exclude(state=State.SUSPENDED).filter(due_at__lt=timezone.now())
+    readable = record_q(user)
     if q:
+        # Only in what the user may read: a search is no way to probe a record.
         qs = qs.filter(
-            Q(title__icontains=q) | Q(description__icontains=q) | Q(address__icontains=q)
+            readable
+            & (Q(title__icontains=q) | Q(description__icontains=q) | Q(address__icontains=q))
         )
+    qs = qs.annotate(
+        readable=ExpressionWrapper(readable, output_field=BooleanField())
+        if readable != _NOTHING
+        else Value(False)
+    )
     return qs.select_related("category", "grid", "building__compound", "assignee").order_by(
         "due_at", "id"
     )
@@ -122,6 +163,7 @@ def get_case_for_user(user: User, pk: int, cap: str = Cap.VIEW_CASES) -> Case:
             "duplicate_of",
             "mediator",
             "reporter",
+            "from_visit",
         )
         .filter(pk=pk)
         .first()
@@ -130,19 +172,21 @@ def get_case_for_user(user: User, pk: int, cap: str = Cap.VIEW_CASES) -> Case:
     )
     if case is None:
         raise Http404
+    case.readable = can_read_record(user, case)  # type: ignore[attr-defined]
     return case
 
 
-def get_case_by_tracking_code(code: str) -> Case:
-    """The public tracking page's lookup: the code is the credential."""
-    case = (
+def find_case_by_tracking_code(code: str) -> Case | None:
+    """The case a tracking code names, as typed (normalised first), or None. The code is
+    the credential: callers count the misses (services.intake.tracking_miss)."""
+    code = normalize_tracking_code(code)
+    if not is_tracking_code(code):
+        return None
+    return (
         Case.objects.select_related("category", "building__compound")
-        .filter(tracking_code=(code or "").strip().upper())
+        .filter(tracking_code=code)
         .first()
     )
-    if case is None:
-        raise Http404
-    return case
 
 
 def case_history(*, case: Case, public_only: bool = False) -> QuerySet[Event]:
@@ -197,6 +241,24 @@ def visit_list(
     return qs.select_related("visitor", "household__building__compound").order_by(
         "-visited_on", "-id"
     )
+
+
+def get_visit_for_user(user: User, pk: int) -> Visit:
+    """One visit the user may read (the full record of its household), or Http404."""
+    visit = (
+        visit_list(user=user)
+        .select_related("dispute_case", "household__grid", "household__community")
+        .filter(pk=pk)
+        .first()
+    )
+    if visit is None:
+        raise Http404
+    return visit
+
+
+def cases_from_visit(*, user: User, visit: Visit) -> QuerySet[Case]:
+    """The needs recorded at a visit, of those the user sees."""
+    return case_list(user=user).filter(from_visit_id=visit.pk)
 
 
 def households_not_visited(*, user: User, node: Node, days: int | None = None):

@@ -31,7 +31,14 @@ from .models import (
     Route,
     Visit,
 )
-from .selectors import case_list, categories_for, get_case_for_user, inbox, visit_list
+from .selectors import (
+    can_read_record,
+    case_list,
+    categories_for,
+    get_case_for_user,
+    inbox,
+    visit_list,
+)
 from .workflow import State
 
 User = AbstractBaseUser | AnonymousUser
@@ -71,15 +78,24 @@ def case_people(*, case: Case) -> list[CasePerson]:
     )
 
 
-def case_photos(*, case: Case) -> list[CasePhoto]:
-    return list(case.photos.order_by("uploaded_at", "id"))
+def _photos(user: User, case: Case) -> QuerySet[CasePhoto]:
+    """A case's photos as the user may see them: all of them with the case's record, else
+    only those staff made public (the resident's report photo may show a person)."""
+    qs = case.photos.all()
+    if not can_read_record(user, case):
+        qs = qs.filter(public=True)
+    return qs
+
+
+def case_photos(*, user: User, case: Case) -> list[CasePhoto]:
+    return list(_photos(user, case).order_by("uploaded_at", "id"))
 
 
 def get_case_photo_for_user(user: User, case_pk: int, photo_pk: int) -> CasePhoto:
     """A photo of a case the user may see, or Http404: photos are served only this way,
     never from a public media URL."""
     case = get_case_for_user(user, case_pk)
-    photo = case.photos.filter(pk=photo_pk).first()
+    photo = _photos(user, case).filter(pk=photo_pk).first()
     if photo is None:
         raise Http404
     return photo

@@ -8,8 +8,10 @@ What a request shows, and why (docs/open311.md):
   about people (paperwork, social assistance, elderly care …) show only their
   second-level grid, because "a social-assistance request in building 3" points at a
   family;
-- a description only where a resident wrote it for the public form (QR poster, Open311
-  itself) about a place; text staff wrote down at someone's door stays inside.
+- a description only about a place, and only the case's public text: the words a resident
+  wrote for the public form (QR poster, Open311 itself), as staff moderated them (they
+  may correct or hide them). The internal description, whoever wrote it and whatever
+  channel it names, is never published; a case staff recorded has no public text.
 """
 
 from __future__ import annotations
@@ -22,16 +24,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from banyan.casework.models import CaseCategory, Channel, Kind, Route
+from banyan.casework.models import CaseCategory, Kind, Route
 from banyan.casework.workflow import State
 
 from .selectors import PublicRequest
 
 PLACE_KINDS = frozenset({Kind.REPAIR, Kind.HAZARD})
-PUBLIC_CHANNELS = frozenset({Channel.QR, Channel.API})
 
 # XML element names of list items (the spec's "⇊ / ↴" pairs).
 _ITEMS = {
@@ -147,14 +149,14 @@ def request(case: PublicRequest, shared: _Shared | None = None) -> dict[str, Any
         lat, lng = (case.lat, case.lng) if place and case.lat is not None else (None, None)
         if lat is None:
             lat, lng = case.grid.lat, case.grid.lng
-    public_text = place and case.channel in PUBLIC_CHANNELS
+    public_text = case.public_text if place and not case.public_text_hidden else ""
     return {
         "service_request_id": str(case.id),
         "status": case.status,
         "status_notes": _status_notes(case, place),
         "service_name": case.category.display_name,
         "service_code": case.category.code,
-        "description": case.description if public_text else None,
+        "description": public_text or None,
         "agency_responsible": shared.route(case.route) if case.route else case.community.name,
         "service_notice": shared.notice(case.category),
         "requested_datetime": w3c(case.created_at, shared.tz),
@@ -230,3 +232,21 @@ def error_for_path(request: HttpRequest, status: int, description: str) -> HttpR
     error): in the format its URL names, else XML, the spec's required format."""
     fmt = "json" if request.path_info.endswith(".json") else "xml"
     return error(fmt, status, description)
+
+
+def format_of(request: HttpRequest) -> str:
+    """The format an Open311 URL asks for: .xml, else JSON."""
+    return "xml" if request.path.endswith(".xml") else "json"
+
+
+def is_open311(request: HttpRequest) -> bool:
+    """Whether the request is for an Open311 URL (under /open311/v2/)."""
+    root = reverse("open311:discovery", args=["json"]).removesuffix("discovery.json")
+    return request.path.startswith(root)
+
+
+def request_error(request: HttpRequest, description: str, *, status: int = 400) -> HttpResponse:
+    """The spec's error document answering `request`, in the format its URL asks for. For
+    code that refuses an Open311 request before its view runs (a middleware rejecting
+    control characters): `if is_open311(request): return request_error(request, msg)`."""
+    return error(format_of(request), status, description)

@@ -18,7 +18,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from banyan.casework.models import Case, CaseCategory, Open311Key
+from banyan.casework.models import (
+    Case,
+    CaseCategory,
+    Open311Key,
+    is_tracking_code,
+    normalize_tracking_code,
+)
 from banyan.casework.selectors import categories_for
 from banyan.casework.workflow import State
 from banyan.places.models import Building, Node, NodeKind
@@ -44,7 +50,7 @@ def get_jurisdiction(jurisdiction_id: str) -> Node | None:
     if not value:
         return None
     communities = Node.objects.filter(kind=NodeKind.COMMUNITY)
-    if value.isdigit():
+    if value.isdecimal() and value.isascii() and len(value) <= 18:  # an id the database holds
         node = communities.filter(pk=int(value)).first()
         if node is not None:
             return node
@@ -103,16 +109,18 @@ class PublicBuilding:
 
 @dataclass(frozen=True, slots=True)
 class PublicRequest:
-    """What Open311 may know of a case: no reporter, no household, no staff text. Read as
+    """What Open311 may know of a case: no reporter, no household, no staff text (the
+    internal description is not even read). Read as
     plain rows: a list holds up to 1,000 of them, and model instances for each case, its
     building and its compound cost more than the query itself."""
 
     id: int
     state: str
     kind: str
-    channel: str
     route: str
-    description: str
+    # The resident's own words as moderated (Case.public_text); never the description.
+    public_text: str
+    public_text_hidden: bool
     public_note: str
     duplicate_of_id: int | None
     created_at: dt.datetime
@@ -221,7 +229,9 @@ def get_request(*, pk: int, community: Node | None) -> PublicRequest | None:
 def get_request_token(*, token: str, community: Node | None) -> tuple[int, str] | None:
     """The request a token names, as (id, token); the token is the resident's tracking
     code."""
-    code = (token or "").strip().upper()
+    code = normalize_tracking_code(token)
+    if not is_tracking_code(code):
+        return None
     pk = _public_cases(community).filter(tracking_code=code).values_list("pk", flat=True).first()
     return (pk, code) if pk is not None else None
 

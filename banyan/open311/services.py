@@ -98,7 +98,7 @@ def open311_request_create(
         or not category.active
     ):
         raise ValidationFailed(_("This service_code is not offered here."), field="service_code")
-    description = clean_text(description, "description", max_length=4000) or category.name
+    written = clean_text(description, "description", max_length=4000)
     phone = normalize_phone(phone, field="phone") if (phone or "").strip() else ""
     # Family name first, as a Chinese name is written.
     name = " ".join(
@@ -115,8 +115,10 @@ def open311_request_create(
     return case_create(
         actor=None,
         category=category,
-        description=description,
-        channel=Channel.API,
+        description=written or category.name,
+        # Only what the resident wrote is published (and staff may correct or hide it).
+        public_text=written,
+        channel=Channel.OPEN311,
         building=building,
         grid=grid,
         reporter_name=name,

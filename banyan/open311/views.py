@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -21,8 +23,16 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from banyan.casework.services.intake import IntakeLimited
+from banyan.casework.models import is_tracking_code, normalize_tracking_code
+from banyan.casework.services.intake import (
+    IntakeLimited,
+    check_tracking_allowed,
+    client_key_for,
+    tracking_miss,
+)
 from banyan.common.errors import DomainError
+from banyan.common.forms import client_ip
+from banyan.common.links import absolute_url
 from banyan.places.models import Node
 
 from . import render, selectors, services
@@ -30,6 +40,20 @@ from . import render, selectors, services
 # When this endpoint's documents last changed shape (the discovery document's changeset).
 CHANGESET = "2026-11-29T00:00:00+08:00"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+
+
+# An id is a positive 63-bit integer (a bigint everywhere): more digits name nothing, and
+# SQLite could not even take them in a query.
+_ID = re.compile(r"[0-9]{1,18}")
+MAX_LIST = 200  # ids or service codes in one filter
+# Dates a request can carry: anything outside is a typo or a probe, never a report.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2099
+
+
+def _echo(value: str) -> str:
+    """A value the client sent, as an error message repeats it: short (a 100k-character
+    parameter is not sent back)."""
+    return value if len(value) <= 64 else value[:64] + "…"
 
 
 class Open311Error(Exception):
@@ -81,7 +105,7 @@ def _community(request: HttpRequest, *, required: bool = True) -> Node | None:
         community = selectors.get_jurisdiction(jurisdiction_id)
         if community is None:
             raise Open311Error(
-                404, _("jurisdiction_id %(id)s was not found.") % {"id": jurisdiction_id}
+                404, _("jurisdiction_id %(id)s was not found.") % {"id": _echo(jurisdiction_id)}
             )
         return community
     community = selectors.sole_community()
@@ -94,8 +118,20 @@ def _community(request: HttpRequest, *, required: bool = True) -> Node | None:
 
 
 def _list(params: QueryDict, name: str) -> list[str]:
-    """A parameter given comma-separated, several times, or both."""
-    return [v.strip() for raw in params.getlist(name) for v in raw.split(",") if v.strip()]
+    """A parameter given comma-separated, several times, or both (at most MAX_LIST)."""
+    values = [v.strip() for raw in params.getlist(name) for v in raw.split(",") if v.strip()]
+    if len(values) > MAX_LIST:
+        raise Open311Error(
+            400, _("%(name)s takes at most %(n)s values.") % {"name": name, "n": MAX_LIST}
+        )
+    return values
+
+
+def _id(raw: str, name: str) -> int:
+    """An id as the database holds it (a positive 63-bit integer), or a 400 naming `name`."""
+    if not _ID.fullmatch(raw) or int(raw) == 0:
+        raise Open311Error(400, _("%(name)s must be an id (a whole number).") % {"name": name})
+    return int(raw)
 
 
 def _datetime(params: QueryDict, name: str) -> dt.datetime | None:
@@ -104,14 +140,24 @@ def _datetime(params: QueryDict, name: str) -> dt.datetime | None:
         return None
     # An unencoded "+08:00" in a query string arrives as " 08:00".
     raw = raw.replace(" ", "+") if "T" in raw else raw
-    value = parse_datetime(raw)
-    if value is None and (day := parse_date(raw)) is not None:
-        value = dt.datetime.combine(day, dt.time.min)
+    try:
+        value = parse_datetime(raw)
+        if value is None and (day := parse_date(raw)) is not None:
+            value = dt.datetime.combine(day, dt.time.min)
+    except ValueError:  # well formed, but no such moment: 02-30, 25:00, +99:00
+        value = None
     if value is None:
         raise Open311Error(
             400,
             _("%(name)s must be a W3C date and time, such as 2026-01-01T00:00:00+08:00.")
             % {"name": name},
+        )
+    # Checked before any arithmetic: a span from year 1 or to year 9999 leaves the calendar.
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise Open311Error(
+            400,
+            _("%(name)s must lie between %(first)s and %(last)s.")
+            % {"name": name, "first": EARLIEST_YEAR, "last": LATEST_YEAR},
         )
     return timezone.make_aware(value) if timezone.is_naive(value) else value
 
@@ -132,16 +178,21 @@ def _date_range(params: QueryDict) -> tuple[dt.datetime, dt.datetime]:
     return now - selectors.MAX_SPAN, now
 
 
-def _float(params: QueryDict, name: str) -> float | None:
+def _float(params: QueryDict, name: str, limit: float) -> float | None:
+    """A coordinate in degrees within ±`limit`, or a 400 naming `name`."""
     raw = params.get(name, "").strip()
     if not raw:
         return None
     try:
         value = float(raw)
     except ValueError:
-        raise Open311Error(400, _("%(name)s must be a number.") % {"name": name}) from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise Open311Error(400, _("%(name)s must be a number.") % {"name": name})
+        value = math.nan
+    if not math.isfinite(value) or not -limit <= value <= limit:
+        raise Open311Error(
+            400,
+            _("%(name)s must be a number of degrees from -%(limit)s to %(limit)s.")
+            % {"name": name, "limit": int(limit)},
+        )
     return value
 
 
@@ -150,7 +201,7 @@ def _float(params: QueryDict, name: str) -> float | None:
 
 @endpoint("GET")
 def discovery(request: HttpRequest, *, format: str) -> HttpResponse:
-    url = settings.BANYAN_PUBLIC_URL.rstrip("/") + reverse("open311:discovery", args=["json"])
+    url = absolute_url(request, reverse("open311:discovery", args=["json"]))
     return render.document(
         format,
         "discovery",
@@ -185,7 +236,7 @@ def service_definition(request: HttpRequest, code: str, *, format: str) -> HttpR
     assert community is not None
     category = selectors.get_service(community=community, code=code)
     if category is None:
-        raise Open311Error(404, _("service_code %(code)s was not found.") % {"code": code})
+        raise Open311Error(404, _("service_code %(code)s was not found.") % {"code": _echo(code)})
     return render.document(format, "service_definition", render.service_definition(category))
 
 
@@ -200,7 +251,7 @@ def requests(request: HttpRequest, *, format: str) -> HttpResponse:
     ids: list[int] | None = None
     raw_ids = _list(params, "service_request_id")
     if raw_ids:
-        if not all(i.isdigit() for i in raw_ids):
+        if not all(_ID.fullmatch(i) for i in raw_ids):
             raise Open311Error(400, _("service_request_id must be ids separated by commas."))
         ids = [int(i) for i in raw_ids]
     statuses = _list(params, "status")
@@ -235,11 +286,10 @@ def _create(request: HttpRequest, format: str) -> HttpResponse:
         raise Open311Error(400, _("service_code was not provided."))
     category = selectors.get_service(community=community, code=code)
     if category is None:
-        raise Open311Error(404, _("service_code %(code)s was not found.") % {"code": code})
+        raise Open311Error(404, _("service_code %(code)s was not found.") % {"code": _echo(code)})
     raw_address_id = params.get("address_id", "").strip()
-    if raw_address_id and not raw_address_id.isdigit():
-        raise Open311Error(400, _("address_id must be a building id (a number)."))
-    lat, lng = _float(params, "lat"), _float(params, "long")
+    address_id = _id(raw_address_id, "address_id") if raw_address_id else None
+    lat, lng = _float(params, "lat", 90), _float(params, "long", 180)
     if (lat is None) != (lng is None):
         raise Open311Error(400, _("Send lat and long together."))
     # media_url is ignored: on closed networks we fetch nothing from elsewhere, and a
@@ -251,15 +301,13 @@ def _create(request: HttpRequest, format: str) -> HttpResponse:
         description=params.get("description", ""),
         lat=lat,
         lng=lng,
-        address_id=int(raw_address_id) if raw_address_id else None,
+        address_id=address_id,
         address_string=params.get("address_string", ""),
         phone=params.get("phone", ""),
         first_name=params.get("first_name", ""),
         last_name=params.get("last_name", ""),
     )
-    track = settings.BANYAN_PUBLIC_URL.rstrip("/") + reverse(
-        "intake:track", args=[case.tracking_code]
-    )
+    track = absolute_url(request, reverse("intake:track", args=[case.tracking_code]))
     notice = _("%(notice)s. The resident can follow it at %(url)s") % {
         "notice": render.service_notice(category),
         "url": track,
@@ -276,21 +324,28 @@ def request_detail(request: HttpRequest, request_id: str, *, format: str) -> Htt
     community = _community(request, required=False)
     case = (
         selectors.get_request(pk=int(request_id), community=community)
-        if request_id.isdigit()
+        if _ID.fullmatch(request_id)
         else None
     )
     if case is None:
-        raise Open311Error(404, _("service_request_id %(id)s was not found.") % {"id": request_id})
+        raise Open311Error(
+            404, _("service_request_id %(id)s was not found.") % {"id": _echo(request_id)}
+        )
     return render.document(format, "service_requests", [render.request(case)])
 
 
 @endpoint("GET")
 def token(request: HttpRequest, token: str, *, format: str) -> HttpResponse:
-    """The token is the tracking code a resident got from the QR form."""
+    """The token is the tracking code a resident got from the QR form. Like the tracking
+    pages, a client whose codes keep naming nothing is refused for the hour (429)."""
     community = _community(request, required=False)
+    client = client_key_for(client_ip(request))
+    check_tracking_allowed(client_key=client)
     found = selectors.get_request_token(token=token, community=community)
     if found is None:
-        raise Open311Error(404, _("token %(token)s was not found.") % {"token": token})
+        if is_tracking_code(normalize_tracking_code(token)):
+            tracking_miss(client_key=client)
+        raise Open311Error(404, _("token %(token)s was not found.") % {"token": _echo(token)})
     return render.document(
         format,
         "service_requests",

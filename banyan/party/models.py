@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from banyan.accounts.roles import Role
+from banyan.casework.models import VolunteerTeam
 from banyan.common.bilingual import BilingualName
 from banyan.common.images import PhotoSizes
 from banyan.common.masking import mask_phone
@@ -115,11 +116,8 @@ class MemberState(models.TextChoices):
     DECEASED = "deceased", _("Deceased")
 
 
-class ServiceTeam(models.TextChoices):
-    RED = "red", _("Red: party members")
-    GREEN = "green", _("Green: environment")
-    BLUE = "blue", _("Blue: legal aid")
-    WHITE = "white", _("White: medical")
+# The four colour teams: the same teams a case is routed to (casework keeps the one list).
+ServiceTeam = VolunteerTeam
 
 
 class Member(models.Model):

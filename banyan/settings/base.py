@@ -219,13 +219,20 @@ BANYAN_DUE_SOON_HOURS = int(os.environ.get("BANYAN_DUE_SOON_HOURS", "48"))
 # Public QR intake: reports per client address per hour, and per building per day.
 BANYAN_INTAKE_PER_CLIENT_HOUR = int(os.environ.get("BANYAN_INTAKE_PER_CLIENT_HOUR", "5"))
 BANYAN_INTAKE_PER_BUILDING_DAY = int(os.environ.get("BANYAN_INTAKE_PER_BUILDING_DAY", "30"))
-BANYAN_PUBLIC_URL = os.environ.get("BANYAN_PUBLIC_URL", "http://127.0.0.1:8000")
 # Searches by a full ID number or phone, per user (accounts.lookups): past SLOW_AFTER in
 # an hour, one every SLOW_SECONDS; past STOP_AFTER in a day, none, and the community's
 # administrators are told. A window clerk looks up a few dozen residents a day.
 BANYAN_LOOKUP_SLOW_AFTER = int(os.environ.get("BANYAN_LOOKUP_SLOW_AFTER", "10"))
 BANYAN_LOOKUP_SLOW_SECONDS = int(os.environ.get("BANYAN_LOOKUP_SLOW_SECONDS", "30"))
 BANYAN_LOOKUP_STOP_AFTER = int(os.environ.get("BANYAN_LOOKUP_STOP_AFTER", "40"))
+# Tracking codes typed that match no report, per client address per hour, before the
+# tracking pages (and Open311's tokens) refuse that client for the rest of the hour.
+BANYAN_TRACK_MISSES_PER_CLIENT_HOUR = int(
+    os.environ.get("BANYAN_TRACK_MISSES_PER_CLIENT_HOUR", "20")
+)
+# The site's public address (https://banyan.example.cn) for links that leave it: QR
+# posters, Open311, emails. Empty: links use the address each request came in on.
+BANYAN_PUBLIC_URL = os.environ.get("BANYAN_PUBLIC_URL", "")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "banyan@localhost")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 

@@ -187,6 +187,9 @@ WEB_OBJECTS = {
     "casework:case-move": "case",
     "casework:case-dispute": "case",
     "casework:case-photo": "case",
+    # A visit (bob's, at his household) and its photo.
+    "casework:visit-detail": "visit",
+    "casework:visit-photo": "visit",
     # Committee meetings: alice's, which only a chair of her community may open. Item
     # routes get the meeting's id twice; the meeting is loaded (404) before the item.
     "casework:meeting-detail": "meeting",
@@ -308,7 +311,7 @@ def objects(world):
         actor=world.bob,
         household=world.household_1_1,
         visited_on=timezone.localdate(),
-        purpose="例行走访",
+        purpose="routine",
     )
     return SimpleNamespace(
         **vars(world),

@@ -18,6 +18,7 @@ from ninja import Query, Status
 from banyan.accounts.roles import Cap
 from banyan.casework import selectors, services
 from banyan.casework.models import Case, Meeting, Route
+from banyan.casework.public_selectors import PublicStep, public_steps
 from banyan.casework.services.visits import visit_record
 from banyan.casework.staff_selectors import assignee_choices, handoff_grids
 from banyan.casework.workflow import MOVES
@@ -52,11 +53,14 @@ WRITE = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 # --- shaping --------------------------------------------------------------------------------
 
 
-def _case_fields(case: Case, caps: frozenset[str]) -> dict[str, Any]:
-    registry = Cap.VIEW_REGISTRY in caps
+def _case_fields(case: Case, caps: frozenset[str], readable: bool) -> dict[str, Any]:
+    """`readable`: the caller may read the case's record (selectors.can_read_record);
+    without it a case is its category, place and state (a building head on a neighbour's
+    case)."""
+    registry = Cap.VIEW_REGISTRY in caps and readable
     return {
         "id": case.pk,
-        "title": case.title,
+        "title": case.title if readable else case.category.display_name,
         "category": case.category.code,
         "category_name": case.category.display_name,
         "kind": case.kind,
@@ -66,8 +70,10 @@ def _case_fields(case: Case, caps: frozenset[str]) -> dict[str, Any]:
         "grid": case.grid_id,
         "building": case.building_id,
         "household": case.household_id if registry else None,
-        "assignee": case.assignee.get_username() if case.assignee is not None else None,
-        "reporter_phone": case.reporter_phone_masked,
+        "assignee": case.assignee.get_username()
+        if case.assignee is not None and Cap.VIEW_CASE_RECORD in caps
+        else None,
+        "reporter_phone": case.reporter_phone_masked if readable else "",
         "due_at": case.due_at,
         "overdue": case.is_overdue(),
         "created_at": case.created_at,
@@ -76,7 +82,11 @@ def _case_fields(case: Case, caps: frozenset[str]) -> dict[str, Any]:
 
 
 def _case_out(user: Any, case: Case) -> CaseOut:
-    return CaseOut(**_case_fields(case, selectors.caps_for_case(user, case)))
+    caps = selectors.caps_for_case(user, case)
+    readable = getattr(case, "readable", None)
+    if readable is None:
+        readable = selectors.can_read_record(user, case, caps)
+    return CaseOut(**_case_fields(case, caps, readable))
 
 
 def _event_out(event: Any) -> CaseEventOut:
@@ -93,31 +103,66 @@ def _event_out(event: Any) -> CaseEventOut:
     )
 
 
+def _step_out(step: PublicStep) -> CaseEventOut:
+    """A public step, for a caller without the case's record: what its resident reads."""
+    return CaseEventOut(
+        id=None,
+        verb=step.verb,
+        text=step.text,
+        recorded_at=step.when,
+        actor=None,
+        on_behalf_of="",
+        public=True,
+        note=step.note,
+    )
+
+
+def _actions(case: Case, caps: frozenset[str], readable: bool) -> list[str]:
+    if Cap.HANDLE_CASES not in caps:
+        return ["note"] if Cap.REPORT_CASES in caps and readable else []
+    moves = [a for a, move in MOVES.items() if case.state in move.sources and a != "auto_close"]
+    if case.came_from_resident:
+        moves += [
+            "edit_public_text",
+            "show_public_text" if case.public_text_hidden else "hide_public_text",
+        ]
+    return [*moves, "note"]
+
+
 def _case_detail_out(user: Any, case: Case) -> CaseDetailOut:
     caps = selectors.caps_for_case(user, case)
-    registry = Cap.VIEW_REGISTRY in caps
+    record = Cap.VIEW_CASE_RECORD in caps
+    readable = selectors.can_read_record(user, case, caps)
+    registry = Cap.VIEW_REGISTRY in caps and record
     persons = list(case.people.values_list("person_id", flat=True)) if registry else []
+    resident = record and case.came_from_resident
     return CaseDetailOut(
-        **_case_fields(case, caps),
-        description=case.description,
-        address=case.address,
+        **_case_fields(case, caps, readable),
+        description=case.description if readable else "",
+        address=case.address if readable else "",
         lat=case.lat,
         lng=case.lng,
         channel=case.channel,
-        reporter_name=case.reporter_name,
-        entered_by=case.entered_by.get_username() if case.entered_by is not None else None,
-        on_behalf_of=case.on_behalf_of,
+        reporter_name=case.reporter_name if readable else "",
+        entered_by=case.entered_by.get_username()
+        if case.entered_by is not None and readable
+        else None,
+        on_behalf_of=case.on_behalf_of if readable else "",
         team=case.team,
         duplicate_of=case.duplicate_of_id,
         public_note=case.public_note,
+        public_text=case.public_text if resident else "",
+        public_text_hidden=case.public_text_hidden if resident else False,
+        from_visit=case.from_visit_id if record else None,
         rating=case.rating,
-        feedback=case.feedback,
+        feedback=case.feedback if readable else "",
         resolved_at=case.resolved_at,
         closed_at=case.closed_at,
         persons=sorted(persons),
-        actions=[a for a, move in MOVES.items() if case.state in move.sources and a != "auto_close"]
-        + ["note"],
-        history=[_event_out(e) for e in selectors.case_history(case=case)],
+        actions=_actions(case, caps, readable),
+        history=[_event_out(e) for e in selectors.case_history(case=case)]
+        if record
+        else [_step_out(s) for s in public_steps(case=case)],
     )
 
 
@@ -153,13 +198,19 @@ def get_case(request: HttpRequest, id: int) -> Any:
 
 @router.post("/cases", response={201: CaseDetailOut, **WRITE})
 def create_case(request: HttpRequest, payload: CaseIn) -> Any:
-    """Record a need at a household, a building or a second-level grid (say one). Staff who
-    handle the grid record it accepted; others (a building head) leave it submitted.
-    Photos are added on the case page: this JSON endpoint takes none."""
+    """Record a need at a household, a building or a second-level grid (say one), or heard
+    at a `visit` (its household, and its notes as the description when none is given).
+    Staff who handle the grid record it accepted; others (a building head) leave it
+    submitted. What staff write is internal: a case recorded here is never published
+    (Open311 shows its category only). Photos are added on the case page: this JSON
+    endpoint takes none."""
     user = actor(request)
+    visit = selectors.get_visit_for_user(user, payload.visit) if payload.visit is not None else None
     household = (
         get_household_for_user(user, payload.household) if payload.household is not None else None
     )
+    if visit is not None and household is None and payload.building is None:
+        household = visit.household  # a need heard at a visit is the visited household's
     building = (
         get_building_for_user(user, payload.building) if payload.building is not None else None
     )
@@ -191,6 +242,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Any:
         address=payload.address,
         lat=payload.lat,
         lng=payload.lng,
+        visit=visit,
     )
     return Status(201, _case_detail_out(user, selectors.get_case_for_user(user, case.pk)))
 
@@ -259,6 +311,15 @@ TRANSITIONS: dict[str, Handler] = {
         actor=u, case=c, comment=p.comment, on_behalf_of=p.on_behalf_of
     ),
     "note": lambda u, c, p: services.case_note(actor=u, case=c, note=p.note, public=p.public),
+    "edit_public_text": lambda u, c, p: services.case_public_text_edit(
+        actor=u, case=c, text=p.public_text
+    ),
+    "hide_public_text": lambda u, c, p: services.case_public_text_hide(
+        actor=u, case=c, hidden=True
+    ),
+    "show_public_text": lambda u, c, p: services.case_public_text_hide(
+        actor=u, case=c, hidden=False
+    ),
 }
 
 
@@ -281,7 +342,10 @@ TRANSITIONS: dict[str, Handler] = {
         "- `close`: `note`\n"
         "- `confirm`: `rating` (1–5), `comment`, `on_behalf_of` (the resident staff act for)\n"
         "- `reopen`: `comment`, `on_behalf_of`\n"
-        "- `note`: `note`, `public` (shown to the resident)\n\n"
+        "- `note`: `note`, `public` (shown to the resident)\n"
+        "- `edit_public_text`: `public_text`; `hide_public_text`; `show_public_text` (a "
+        "report a resident sent through the QR poster or Open311: its own words are "
+        "published, as corrected or hidden here; nothing staff write is)\n\n"
         "An unknown action or a bad parameter is 400 naming the field; a move the case's "
         "state does not allow (someone acted first) is 409; a case outside your scope is 404."
     ),
@@ -325,7 +389,9 @@ def list_visits(request: HttpRequest, filters: Query[VisitFilters]) -> Any:
 
 @router.post("/visits", response={201: VisitOut, **WRITE})
 def create_visit(request: HttpRequest, payload: VisitIn) -> Any:
-    """Log a visit to a household, by you. `dispute_case` makes it a dispute's follow-up."""
+    """Log a visit to a household, by you: its purpose (with a note), what you heard and
+    found. `dispute_case` makes it a dispute's follow-up. A photo is added on the visit
+    form: this JSON endpoint takes none."""
     user = actor(request)
     household = get_household_for_user(user, payload.household)
     dispute = (
@@ -338,6 +404,7 @@ def create_visit(request: HttpRequest, payload: VisitIn) -> Any:
         household=household,
         visited_on=payload.visited_on,
         purpose=payload.purpose,
+        purpose_note=payload.purpose_note,
         heard=payload.heard,
         findings=payload.findings,
         dispute_case=dispute,

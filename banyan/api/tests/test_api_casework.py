@@ -34,7 +34,11 @@ ENDPOINTS = [
     ("post", "/cases", {"category": "parking", "description": "x", "grid": "{grid}"}),
     ("get", "/visits?household={household}", None),
     ("get", "/visits?node={grid}", None),
-    ("post", "/visits", {"household": "{household}", "visited_on": "{today}", "purpose": "x"}),
+    (
+        "post",
+        "/visits",
+        {"household": "{household}", "visited_on": "{today}", "purpose": "routine"},
+    ),
     ("get", "/meetings/{meeting}", None),
 ]
 
@@ -390,13 +394,16 @@ def test_bob_logs_and_lists_visits(loop, as_user):
         {
             "household": loop.household_1_1.pk,
             "visited_on": str(timezone.localdate()),
-            "purpose": "例行走访",
+            "purpose": "care",
+            "purpose_note": "高龄老人",
             "heard": "屋顶漏水",
         },
     )
     assert r.status_code == 201, r.content
     visit = Visit.objects.get()
     assert r.json()["visitor"] == "bob" and r.json()["household"] == loop.household_1_1.pk
+    assert (r.json()["purpose"], r.json()["purpose_note"]) == ("care", "高龄老人")
+    assert r.json()["has_photo"] is False
     body = bob.get("/visits", {"household": loop.household_1_1.pk}).json()
     assert [v["id"] for v in body["items"]] == [visit.pk]
     assert as_user("charlie").get("/visits").json()["count"] == 0
@@ -411,7 +418,7 @@ def test_charlie_cannot_log_a_visit_in_grid_1_1(loop, as_user):
         {
             "household": loop.household_1_1.pk,
             "visited_on": str(timezone.localdate()),
-            "purpose": "x",
+            "purpose": "routine",
         },
     )
     assert r.status_code == 404 and not Visit.objects.exists()
@@ -423,7 +430,7 @@ def test_a_future_visit_is_400_naming_the_date(loop, as_user):
         {
             "household": loop.household_1_1.pk,
             "visited_on": str(timezone.localdate() + dt.timedelta(days=2)),
-            "purpose": "x",
+            "purpose": "routine",
         },
     )
     assert (r.status_code, r.json()["field"]) == (400, "visited_on")
@@ -498,7 +505,8 @@ def test_the_visit_and_meeting_lists_take_a_bounded_number_of_queries(
             actor=loop.bob,
             household=loop.household_1_1,
             visited_on=timezone.localdate() - dt.timedelta(days=i),
-            purpose=f"走访{i}",
+            purpose="routine",
+            purpose_note=f"走访{i}",
         )
         services.meeting_create(
             actor=loop.alice,

@@ -37,6 +37,8 @@ from .meetings import meeting_finalise as meeting_finalise
 from .meetings import meeting_update as meeting_update
 from .notify import notification_setting_set as notification_setting_set
 from .notify import notifications_mark_read as notifications_mark_read
+from .public_text import case_public_text_edit as case_public_text_edit
+from .public_text import case_public_text_hide as case_public_text_hide
 from .visits import can_record_visit as can_record_visit
 from .visits import visit_record as visit_record
 

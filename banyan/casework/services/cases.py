@@ -31,8 +31,18 @@ from banyan.places.models import Building, Node, NodeKind
 from banyan.registry.models import Household, Person
 from banyan.timeline.services import record
 
-from ..models import Case, CaseCategory, CasePerson, CasePhoto, Channel, Route
-from ..selectors import caps_for_case
+from ..models import (
+    RESIDENT_CHANNELS,
+    Case,
+    CaseCategory,
+    CasePerson,
+    CasePhoto,
+    Channel,
+    Route,
+    Visit,
+    VolunteerTeam,
+)
+from ..selectors import can_read_record, caps_for_case
 from ..workflow import MOVES, State
 from . import notify
 
@@ -89,9 +99,13 @@ def _event(
     *,
     note: str = "",
     public: bool = False,
+    public_note: str = "",
     on_behalf_of: str = "",
     **data: Any,
 ) -> None:
+    """One event on the case's history. `public` puts the step on the resident's tracking
+    page; only `public_note` (written for the resident, or the resident's own words) is
+    shown with it there. `note` is for staff."""
     households = [case.household] if case.household_id else []
     record(
         actor=actor,
@@ -108,6 +122,7 @@ def _event(
             "state": case.state,
             "note": note,
             "public": public,
+            "public_note": public_note if public else "",
             **data,
         },
     )
@@ -175,14 +190,25 @@ def case_create(
     lat: float | None = None,
     lng: float | None = None,
     photos: Iterable[UploadedFile] = (),
+    public_text: str = "",
+    visit: Visit | None = None,
     now: dt.datetime | None = None,
 ) -> Case:
     """Record a need. Staff who handle cases in the grid record it accepted; a building
     head, the QR form or an API client leave it submitted for the grid to accept.
 
     `actor` None is a resident without an account (QR poster, Open311): the caller has
-    already applied the rate limits.
+    already applied the rate limits. Only they come in through a resident channel
+    (RESIDENT_CHANNELS), and only their words may become the case's `public_text`: what
+    staff write is internal, whatever channel they name.
+
+    `visit`: the home visit the need was heard at (the case links to it, and its notes
+    are the description when none is given).
     """
+    if visit is not None:
+        if household is None and building is None and grid is None:
+            household = visit.household
+        description = description or visit.notes
     grid, building, household = _place_of(grid=grid, building=building, household=household)
     community_id = grid.community_id
     assert community_id is not None
@@ -201,6 +227,23 @@ def case_create(
     description = clean_text(description, "description", required=True, max_length=4000)
     title = clean_text(title, "title", max_length=100) or description.splitlines()[0][:60]
     channel = clean_choice(channel, Channel, "channel")
+    if (channel in RESIDENT_CHANNELS) != (actor is None):
+        # Staff never write as a resident of the public form, and public intake is never
+        # staff: the channel says whose words these are.
+        raise ValidationFailed(
+            _("Staff record a case as a visit, a call, a walk-in or a building head's report."),
+            field="channel",
+        )
+    public_text = clean_text(public_text, "public_text", max_length=4000)
+    if visit is not None:
+        if actor is None or visit.community_id != community_id:
+            raise ValidationFailed(_("Not a visit of this community."), field="visit")
+        if Cap.VIEW_FULL_RECORD not in get_scope(actor).caps_at(
+            community_id=visit.community_id,
+            grid_id=visit.grid_id,
+            building_id=visit.household.building_id,
+        ):
+            raise ValidationFailed(_("Not a visit of your grids."), field="visit")
     phone = normalize_phone(reporter_phone, field="reporter_phone") if reporter_phone else ""
     if on_behalf_of and actor is None:
         raise ValidationFailed(_("Only staff enter on behalf of a resident."), field="on_behalf_of")
@@ -229,6 +272,8 @@ def case_create(
         address=clean_text(address, "address"),
         lat=lat,
         lng=lng,
+        public_text=public_text,
+        from_visit=visit,
         state=State.ACCEPTED if handler else State.SUBMITTED,
         created_at=now,
         updated_at=now,
@@ -247,6 +292,7 @@ def case_create(
         public=True,
         channel=channel,
         category=category.name,
+        visit=visit.pk if visit is not None else None,
     )
     if case.state == State.SUBMITTED:
         notify.new_case(case)
@@ -273,7 +319,7 @@ def case_reject(*, actor: User, case: Case, reason: str) -> Case:
     case.public_note = reason
     case.closed_at = timezone.now()
     _save(case, "state", "public_note", "closed_at")
-    _event(actor, case, "case_rejected", note=reason, public=True)
+    _event(actor, case, "case_rejected", note=reason, public=True, public_note=reason)
     return case
 
 
@@ -335,7 +381,9 @@ def case_assign(
     centre, to a volunteer team, or to a named grid worker."""
     route = clean_choice(route, Route, "route")
     if route == Route.TEAM:
-        team = clean_text(team, "team", required=True, max_length=32)
+        if not team:
+            raise ValidationFailed(_("Choose the volunteer team."), field="team")
+        team = clean_choice(team, VolunteerTeam, "team")
     case = _move(actor, case, "assign")
     _check_assignee(case, route, assignee)
     case.route = route
@@ -351,6 +399,7 @@ def case_assign(
         route=route,
         route_label=str(Route(route).label),
         assignee=display_name(assignee) if assignee else "",
+        **({"team": case.team, "team_label": case.get_team_display()} if case.team else {}),
     )
     notify.assigned(case)
     return case
@@ -396,7 +445,8 @@ def case_resolve(
     photos: Iterable[UploadedFile] = (),
 ) -> Case:
     """The work is done; the resident is asked "is it fixed?". An errand (代办) needs
-    proof of hand-over: a note and a photo."""
+    proof of hand-over: a note and a photo. `note` is internal; only `public_note`, written
+    for the resident, is shown on the tracking page and in Open311."""
     note = clean_text(note, "note", required=True, max_length=1000)
     cleaned = [clean_photo(p) for p in photos]
     locked = _locked(actor, case, "resolve")
@@ -404,14 +454,16 @@ def case_resolve(
         raise ValidationFailed(_("An errand needs a photo of the hand-over."), field="photos")
     locked.state = State.RESOLVED
     locked.resolved_at = timezone.now()
-    locked.public_note = clean_text(public_note, "public_note", max_length=300) or note[:300]
+    public_note = clean_text(public_note, "public_note", max_length=300)
+    if public_note:
+        locked.public_note = public_note
     _save(locked, "state", "resolved_at", "public_note")
     stage = CasePhoto.Stage.PROOF if locked.route == Route.ERRAND else CasePhoto.Stage.RESOLUTION
     for content in cleaned:
         photo = CasePhoto(case=locked, stage=stage, public=True, uploaded_by_id=actor.pk)
         store_photo(photo, content)
         photo.save()
-    _event(actor, locked, "case_resolved", note=locked.public_note, public=True)
+    _event(actor, locked, "case_resolved", note=note, public=True, public_note=public_note)
     return locked
 
 
@@ -488,7 +540,14 @@ def case_confirm(
     case.closed_at = timezone.now()
     _save(case, "state", "rating", "feedback", "closed_at")
     _event(
-        actor, case, "case_confirmed", note=comment, public=True, rating=rating, on_behalf_of=behalf
+        actor,
+        case,
+        "case_confirmed",
+        note=comment,
+        public=True,
+        public_note=comment,
+        rating=rating,
+        on_behalf_of=behalf,
     )
     notify.confirmed(case)
     return case
@@ -511,7 +570,15 @@ def case_reopen(*, actor: User | None, case: Case, comment: str, on_behalf_of: s
     locked.closed_at = None
     locked.rating = None
     _save(locked, "state", "resolved_at", "closed_at", "rating")
-    _event(actor, locked, "case_reopened", note=comment, public=True, on_behalf_of=behalf)
+    _event(
+        actor,
+        locked,
+        "case_reopened",
+        note=comment,
+        public=True,
+        public_note=comment,
+        on_behalf_of=behalf,
+    )
     notify.reopened(locked)
     return locked
 
@@ -570,16 +637,27 @@ def close_unconfirmed(*, now: dt.datetime | None = None) -> int:
 
 @transaction.atomic
 def case_note(*, actor: User, case: Case, note: str, public: bool = False) -> Case:
-    """A note on the history; a note on a duplicate is forwarded to the original."""
+    """A note on the history; a note on a duplicate is forwarded to the original. Only on
+    a case whose record the actor reads: a building head notes what he reported, not a
+    neighbour's case he sees the state of."""
     _require(actor, case, Cap.VIEW_CASES)
-    if not (caps_for_case(actor, case) & {Cap.HANDLE_CASES, Cap.REPORT_CASES}):
+    caps = caps_for_case(actor, case)
+    if not caps & {Cap.HANDLE_CASES, Cap.REPORT_CASES} or not can_read_record(actor, case, caps):
         raise PermissionDenied
     note = clean_text(note, "note", required=True, max_length=1000)
     locked = _lock(case)
     _save(locked)
-    _event(actor, locked, "case_note", note=note, public=public)
+    _event(actor, locked, "case_note", note=note, public=public, public_note=note)
     if locked.duplicate_of is not None:
         original = _lock(locked.duplicate_of)
         _save(original)
-        _event(actor, original, "case_note", note=note, public=public, forwarded_from=locked.pk)
+        _event(
+            actor,
+            original,
+            "case_note",
+            note=note,
+            public=public,
+            public_note=note,
+            forwarded_from=locked.pk,
+        )
     return locked

@@ -99,7 +99,9 @@ def _digest_text(items: list[tuple[Case, bool]]) -> str:
         for case, overdue in items
     ]
     header = str(_("Your cases that need attention today:"))
-    return "\n".join([header, "", *lines, "", settings.BANYAN_PUBLIC_URL])
+    # The site's address when the deployment names one (a nightly job has no request).
+    link = [settings.BANYAN_PUBLIC_URL] if settings.BANYAN_PUBLIC_URL else []
+    return "\n".join([header, "", *lines, "", *link])
 
 
 def deadline_notices(*, now: dt.datetime | None = None) -> DailySummary:

@@ -120,6 +120,40 @@ def take_building_slot(*, building: Building, now: dt.datetime) -> None:
         )
 
 
+# --- tracking codes -------------------------------------------------------------------------
+
+
+def _track_key(client_key: str) -> str:
+    return f"track-{client_key}"
+
+
+def check_tracking_allowed(*, client_key: str, now: dt.datetime | None = None) -> None:
+    """IntakeLimited when this client has already typed BANYAN_TRACK_MISSES_PER_CLIENT_HOUR
+    codes that name no report this hour: a code is unguessable, and stays so when
+    nobody can try codes by the thousand. A read: counting is `tracking_miss`."""
+    now = now or timezone.now()
+    limit = settings.BANYAN_TRACK_MISSES_PER_CLIENT_HOUR
+    count = (
+        IntakeCounter.objects.filter(key=_track_key(client_key), window_start=_hour_window(now))
+        .values_list("count", flat=True)
+        .first()
+    )
+    if count is not None and count >= limit:
+        raise IntakeLimited(
+            _(
+                "Too many codes that match no report from this phone or network. Please try "
+                "again in an hour, or ask your grid worker for the code."
+            )
+        )
+
+
+@transaction.atomic
+def tracking_miss(*, client_key: str, now: dt.datetime | None = None) -> None:
+    """Count one code that named no report (see check_tracking_allowed)."""
+    now = now or timezone.now()
+    _take(_track_key(client_key), _hour_window(now), 2**31 - 1, now)
+
+
 # --- the QR form ----------------------------------------------------------------------------
 
 
@@ -171,6 +205,9 @@ def intake_submit(
         actor=None,
         category=category,
         description=description,
+        # The resident wrote it for the public form: it is the case's public text too,
+        # which staff may correct or hide (services.public_text).
+        public_text=description,
         channel=Channel.QR,
         building=building,
         reporter_phone=phone,

@@ -35,7 +35,7 @@ from banyan.common.errors import InvalidTransition, ValidationFailed
 from banyan.places.models import Node, NodeKind
 from banyan.timeline.services import record
 
-from ..models import AgendaItem, Case, Meeting, Route
+from ..models import AgendaItem, Case, Meeting, Route, VolunteerTeam
 from ..workflow import FINAL_STATES, State
 from .cases import case_assign, case_close, case_note
 
@@ -332,8 +332,9 @@ def agenda_item_decide(
     if decision == Decision.ASSIGN:
         # The minutes say where the committee sent it, whatever happens to the case later.
         whom = [_display_name(assignee)] if assignee is not None else []
-        team = team.strip() if route == Route.TEAM else ""
-        where = " · ".join([str(Route(route).label), *whom, *([team] if team else [])])
+        # The team by its name (case_assign has checked it is one of the four).
+        teams = [str(VolunteerTeam(team).label)] if route == Route.TEAM and team else []
+        where = " · ".join([str(Route(route).label), *whom, *teams])
         note = f"{where}: {note}" if note else where
     locked.decision = decision
     locked.decision_note = note

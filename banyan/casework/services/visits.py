@@ -6,18 +6,20 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope, require
-from banyan.common.cleaning import clean_text
+from banyan.common.cleaning import clean_choice, clean_text
 from banyan.common.errors import ValidationFailed
+from banyan.common.images import clean_photo
 from banyan.registry.models import Household, HouseholdStatus
 from banyan.timeline.services import record
 
-from ..models import Case, Kind, Visit
+from ..models import Case, Kind, Visit, VisitPurpose
 from .cases import _require as _require_case
 
 User = AbstractBaseUser | AnonymousUser
@@ -54,11 +56,15 @@ def visit_record(
     household: Household,
     visited_on: dt.date,
     purpose: str,
+    purpose_note: str = "",
     heard: str = "",
     findings: str = "",
+    photo: UploadedFile | None = None,
     dispute_case: Case | None = None,
 ) -> Visit:
-    """Log a visit to a household by the acting user (the visitor).
+    """Log a visit to a household by the acting user (the visitor): its purpose (one of
+    VisitPurpose, with a note), what was heard and found, and a photo if one was taken
+    (checked and re-encoded like a case's photos).
 
     With `dispute_case` it is a follow-up visit of that dispute: the dispute must be one
     the actor handles, in the household's community.
@@ -73,35 +79,46 @@ def visit_record(
     if household.status != HouseholdStatus.ACTIVE:
         raise ValidationFailed(_("This household no longer exists."), field="household")
     visited_on = _check_date(visited_on)
-    purpose = clean_text(purpose, "purpose", required=True, max_length=200)
+    purpose = clean_choice(purpose, VisitPurpose, "purpose")
+    purpose_note = clean_text(purpose_note, "purpose_note", max_length=200)
+    if purpose == VisitPurpose.OTHER and not purpose_note:
+        raise ValidationFailed(_("Say what the visit was about."), field="purpose_note")
     heard = clean_text(heard, "heard", max_length=4000)
     findings = clean_text(findings, "findings", max_length=4000)
+    picture = clean_photo(photo, field="photo") if photo is not None else None
     if dispute_case is not None:
         _require_case(actor, dispute_case, Cap.HANDLE_CASES)
         if dispute_case.kind != Kind.DISPUTE or dispute_case.community_id != household.community_id:
             raise ValidationFailed(_("Not a dispute of this community."), field="dispute_case")
-    visit = Visit.objects.create(
+    visit = Visit(
         community_id=household.community_id,
         grid_id=household.grid_id,
         household=household,
         visited_on=visited_on,
         visitor_id=actor.pk,
         purpose=purpose,
+        purpose_note=purpose_note,
         heard=heard,
         findings=findings,
         dispute_case=dispute_case,
     )
+    if picture is not None:
+        visit.photo.save("photo.jpg", picture, save=False)
+    visit.save()
     record(
         actor=actor,
         community=household.community,
         verb="household_visited",
-        summary=purpose,
+        summary=visit.purpose_text[:300],
         occurred_on=visited_on,
         households=[household],
         subject=visit,
         data={
             "visit": visit.pk,
-            "purpose": purpose,
+            # The sentence reads "Home visit: <purpose>" in the recorder's language.
+            "purpose": visit.purpose_text,
+            "purpose_code": purpose,
+            "photo": bool(visit.photo),
             "case": dispute_case.pk if dispute_case is not None else None,
         },
     )

@@ -101,7 +101,8 @@ def test_a_leaking_roof_from_the_qr_poster_to_fixed(phone_page, world):
     _sign_in(page, "repairs", world.password)
     page.goto(f"/cases/{case.pk}/")
     page.locator("#moves-resolve summary").click()
-    page.fill("#moves-resolve textarea[name=note]", "已更换顶楼防水层")
+    page.fill("#moves-resolve textarea[name=note]", "已更换顶楼防水层，302住户老人独居")
+    page.fill("#moves-resolve textarea[name=public_note]", "已更换顶楼防水层")
     with page.expect_navigation(url=f"**/cases/{case.pk}/"):
         page.locator("#moves-resolve button[type=submit]").click()
     assert _state(case) == State.RESOLVED
@@ -114,6 +115,7 @@ def test_a_leaking_roof_from_the_qr_poster_to_fixed(phone_page, world):
     assert page.locator("#case-state").inner_text().strip() == resolved
     progress = page.locator("#progress").inner_text()
     assert "已更换顶楼防水层" in progress
+    assert "独居" not in page.locator("main").inner_text()  # the internal note stays inside
     text = page.locator("main").inner_text()
     assert "13912345678" not in text and "139****5678" not in text
     assert world.repairs.first_name not in text and world.bob.first_name not in text

@@ -117,7 +117,8 @@ def test_the_next_day_tells_again(loop, cases, daily):
     ]
 
 
-def test_one_digest_email_for_those_who_opted_in(loop, cases, daily):
+def test_one_digest_email_for_those_who_opted_in(loop, cases, daily, settings):
+    settings.BANYAN_PUBLIC_URL = "https://banyan.example.cn"
     loop.bob.email = "bob@example.org"
     loop.bob.save()
     loop.repairs.email = "repairs@example.org"
@@ -128,8 +129,19 @@ def test_one_digest_email_for_those_who_opted_in(loop, cases, daily):
     body = mail.outbox[0].body
     assert f"#{cases['repair'].pk}" in body and f"#{cases['errand'].pk}" in body
     assert loop.person_1_1.name not in body
+    assert body.rstrip().endswith("https://banyan.example.cn")
     daily("2026-05-02 18:00 +0800")
     assert len(mail.outbox) == 1
+
+
+def test_a_digest_without_a_public_url_links_nowhere(loop, cases, daily, settings):
+    settings.BANYAN_PUBLIC_URL = ""
+    loop.bob.email = "bob@example.org"
+    loop.bob.save()
+    NotificationSetting.objects.create(user=loop.bob, email=True)
+    daily("2026-05-02 12:00 +0800")
+    body = mail.outbox[0].body
+    assert "http" not in body and f"#{cases['repair'].pk}" in body
 
 
 def test_it_auto_closes_resolved_cases_past_the_window(loop, settings, daily):

@@ -4,6 +4,7 @@ and its pages (404 for every post that does not chair meetings in that community
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.http import Http404
@@ -159,6 +160,39 @@ def test_deciding_assign_routes_the_case_in_the_same_transaction(loop):
     event = Event.objects.filter(verb="case_assigned").get()
     assert "2026-05-08" in event.data["note"] and event.actor == loop.alice
     assert "meeting_item_decided" not in meeting_events(meeting)
+
+
+def test_minutes_name_the_volunteer_team_a_case_goes_to(client, loop):
+    case = escalated(loop)
+    meeting = make_meeting(loop)
+    (item,) = services.agenda_add_escalated(actor=loop.alice, meeting=meeting)
+    client.force_login(loop.alice)
+    r = client.post(
+        url("meeting-item-decide", meeting.pk, item.pk),
+        {"decision": "assign", "route": "team", "team": "red", "note": "党员先锋队上门"},
+    )
+    assert r.status_code == 302
+    case.refresh_from_db()
+    assert (case.route, case.team) == ("team", "red")
+    minutes = client.get(url("meeting-minutes", meeting.pk)).content.decode()
+    assert "红色：党员" in minutes and "党员先锋队上门" in minutes
+    assert "red" not in re.sub(r"<[^>]*>", "", minutes)  # the code itself, nowhere as text
+    page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    assert "红色：党员" in page
+
+
+@pytest.mark.parametrize("team", ["", "purple", "红队"])
+def test_a_team_is_one_of_the_four(loop, team):
+    case = escalated(loop)
+    meeting = make_meeting(loop)
+    (item,) = services.agenda_add_escalated(actor=loop.alice, meeting=meeting)
+    with pytest.raises(ValidationFailed) as err:
+        services.agenda_item_decide(
+            actor=loop.alice, item=item, decision="assign", route="team", team=team, note="x"
+        )
+    assert err.value.field == "team"
+    case.refresh_from_db()
+    assert case.state == State.ESCALATED and not AgendaItem.objects.get().decision
 
 
 def test_deciding_close_closes_the_case(loop):

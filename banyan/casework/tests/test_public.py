@@ -275,7 +275,13 @@ def resolve(world, *, internal="住户张桂英独居，低保户，钥匙在邻
     case = services.case_accept(actor=world.bob, case=world.case)
     services.case_note(actor=world.bob, case=case, note=internal)  # internal: not public
     case = services.case_assign(actor=world.bob, case=case, route="repair")
-    case = services.case_resolve(actor=world.repairs, case=case, note="更换防水层", photos=[jpeg()])
+    case = services.case_resolve(
+        actor=world.repairs,
+        case=case,
+        note="更换防水层，钥匙还给邻居王阿姨",
+        public_note="更换防水层",
+        photos=[jpeg()],
+    )
     world.case = case
     return case
 
@@ -293,6 +299,7 @@ def test_the_tracking_page_shows_progress_and_nothing_personal(client, reported)
         reported.person_1_1.name,
         reported.household_1_1.room,
         "钥匙在邻居家",  # the internal note
+        "王阿姨",  # the resolution's internal note
         reported.repairs.first_name,  # who was assigned
         reported.bob.first_name,
         "2单元顶楼楼道",  # the reporter's "where" text
@@ -399,6 +406,59 @@ def test_a_code_can_be_typed_in(client, reported):
     assert client.get(reverse("intake:track", args=["ZZZZZZZZZZ"])).status_code == 404
 
 
+def _full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def test_a_code_typed_the_way_people_type_it_is_found(client, reported):
+    code = reported.case.tracking_code
+    grouped = f"{code[:3]} {code[3:6]}-{code[6:]}"
+    for typed in (
+        code.lower(),
+        grouped,
+        grouped.lower(),
+        f"{code[:5]}\u3000{code[5:]}",  # an ideographic space
+        _full_width(code),  # a Chinese keyboard in full-width mode
+        f"{code[:5]}－{code[5:]}",  # a full-width hyphen
+    ):
+        r = client.get(reverse("intake:track-lookup"), {"code": typed})
+        assert (r.status_code, r.get("Location")) == (302, reported.track_url), typed
+    # The address bar, typed by hand, lands on the code's own page.
+    r = client.get(reverse("intake:track", args=[code.lower()]))
+    assert r.status_code == 302 and r["Location"] == reported.track_url
+
+
+def test_letters_a_code_never_has_get_a_hint_and_are_not_guessed(client, reported):
+    code = reported.case.tracking_code
+    typo = "0" + code[1:]  # codes have no 0, O, 1 or I: we say so, and guess nothing
+    r = client.get(reverse("intake:track-lookup"), {"code": typo})
+    assert r.status_code == 404 and "查询码里没有 0、O、1 和 I" in r.content.decode()
+    r = client.get(reverse("intake:track-lookup"), {"code": code[:6]})
+    assert r.status_code == 404 and "十位" in r.content.decode()
+    assert not IntakeCounter.objects.filter(key__startswith="track-").exists()
+
+
+def test_a_client_trying_codes_is_refused_for_the_hour(client, reported, settings):
+    settings.BANYAN_TRACK_MISSES_PER_CLIENT_HOUR = 3
+    with time_machine.travel("2026-05-01 09:00 +0800", tick=False):
+        for i in range(3):
+            r = client.get(reverse("intake:track", args=[f"ZZZZZZZZZ{i + 2}"]))
+            assert r.status_code == 404
+        # Now even the right code waits an hour, on every page a code opens.
+        code = reported.case.tracking_code
+        assert client.get(reported.track_url).status_code == 429
+        r = client.get(reverse("intake:track-lookup"), {"code": code})
+        assert r.status_code == 429
+        r = client.get(reverse("open311:token", args=[code, "json"]))
+        assert r.status_code == 429 and r.json()[0]["code"] == 429
+        # Another address is not held up.
+        assert client.get(reported.track_url, REMOTE_ADDR="10.9.9.9").status_code == 200
+    with time_machine.travel("2026-05-01 10:01 +0800", tick=False):
+        assert client.get(reported.track_url).status_code == 200
+    # A typo of the wrong shape costs nothing: it never reaches the database.
+    assert IntakeCounter.objects.filter(key__startswith="track-").get().count == 3
+
+
 # --- posters --------------------------------------------------------------------------------
 
 
@@ -411,6 +471,27 @@ def test_a_grid_worker_prints_a_poster_linking_to_the_form(client, loop, setting
     assert "<svg" in html and "皮鞋厂小区" in html
     assert f"https://banyan.example.cn/r/{loop.token}/" in html
     assert " style=" not in html and "<script>" not in html
+
+
+def test_without_a_public_url_links_use_the_address_the_request_came_in_on(client, loop, settings):
+    settings.BANYAN_PUBLIC_URL = ""
+    settings.ALLOWED_HOSTS = ["grid.example.cn"]
+    client.force_login(loop.bob)
+    for url in (
+        reverse("intake:poster", args=[loop.building_1_1.pk]),
+        reverse("intake:poster-compound", args=[loop.compound_1_1.pk]),
+    ):
+        html = client.get(url, HTTP_HOST="grid.example.cn").content.decode()
+        assert f"http://grid.example.cn/r/{loop.token}/" in html
+        assert "127.0.0.1" not in html
+    body = client.get(reverse("open311:discovery", args=["json"]), HTTP_HOST="grid.example.cn")
+    assert body.json()["endpoints"][0]["url"] == "http://grid.example.cn/open311/v2/"
+
+
+def test_the_public_url_defaults_to_none():
+    from banyan.settings import base
+
+    assert "127.0.0.1" not in base.BANYAN_PUBLIC_URL
 
 
 def test_a_building_head_prints_the_poster_of_his_own_building(client, loop):

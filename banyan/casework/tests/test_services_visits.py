@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import translation
 
 from banyan.casework import selectors, services
 from banyan.casework.models import Visit
@@ -28,7 +29,7 @@ def visit(world, who=None, **kwargs):
         "actor": who or world.bob,
         "household": world.household_1_1,
         "visited_on": dt.date(2026, 4, 30),
-        "purpose": "例行走访",
+        "purpose": "routine",
         "heard": "楼道灯坏了",
         "findings": "老人身体好",
     }
@@ -38,12 +39,15 @@ def visit(world, who=None, **kwargs):
 
 @time_machine.travel("2026-05-01 09:00 +0800", tick=False)
 def test_a_visit_lands_on_the_household_timeline(loop):
-    v = visit(loop)
+    with translation.override("en"):  # the purpose is written in the recorder's language
+        v = visit(loop)
     assert (v.visitor, v.grid, v.community) == (loop.bob, loop.l2_1_1, loop.community)
     event = Event.objects.get(verb="household_visited")
     assert event.occurred_on == dt.date(2026, 4, 30) and event.actor == loop.bob
     assert event.links.filter(household=loop.household_1_1).exists()
-    assert event.text == "Home visit: 例行走访" or "例行走访" in event.text
+    with translation.override("en"):
+        assert event.text == "Home visit: Routine visit"
+    assert (event.data["purpose"], event.data["purpose_code"]) == ("Routine visit", "routine")
     assert event.subject_type == "visit" and event.subject_id == v.pk
 
 
@@ -73,7 +77,9 @@ def test_the_building_head_and_the_repair_centre_do_not_log_visits(loop, who):
 
 BAD = [
     ({"purpose": "  "}, "purpose"),
-    ({"purpose": "x" * 201}, "purpose"),
+    ({"purpose": "例行走访"}, "purpose"),  # a choice, not free text
+    ({"purpose": "other"}, "purpose_note"),  # "other" says what about
+    ({"purpose_note": "x" * 201}, "purpose_note"),
     ({"visited_on": dt.date(2026, 5, 2)}, "visited_on"),
     ({"visited_on": dt.date(2024, 1, 1)}, "visited_on"),
     ({"visited_on": None}, "visited_on"),
@@ -95,10 +101,13 @@ def test_bad_input_names_the_field_and_writes_nothing(loop, change, field):
 @time_machine.travel("2026-05-01 09:00 +0800", tick=False)
 def test_a_follow_up_visit_belongs_to_a_dispute(loop):
     dispute = open_case(loop, code="neighbour_dispute")
-    v = visit(loop, dispute_case=dispute, purpose="回访调解结果")
+    with translation.override("zh-hans"):
+        v = visit(loop, dispute_case=dispute, purpose="follow_up", purpose_note="回访调解结果")
     assert v.dispute_case == dispute
     assert list(dispute.follow_up_visits.all()) == [v]
-    assert Event.objects.get(verb="household_visited").data["case"] == dispute.pk
+    event = Event.objects.get(verb="household_visited")
+    assert event.data["case"] == dispute.pk
+    assert event.data["purpose"] == "回访 · 回访调解结果"
 
 
 @time_machine.travel("2026-05-01 09:00 +0800", tick=False)

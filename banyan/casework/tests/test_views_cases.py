@@ -919,7 +919,7 @@ def test_the_household_page_shows_visits_and_cases(client, loop):
             actor=loop.bob,
             household=loop.household_1_1,
             visited_on=dt.date(2026, 4, 30),
-            purpose="例行走访",
+            purpose="routine",
         )
     client.force_login(loop.bob)
     body = client.get(

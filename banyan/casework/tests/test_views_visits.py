@@ -6,14 +6,18 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.http import Http404
 from django.urls import reverse
 
+from banyan.casework import selectors as casework_selectors
 from banyan.casework import services
-from banyan.casework.models import Visit
+from banyan.casework.models import Case, Visit
+from banyan.casework.tests.test_public import jpeg
+from banyan.common.errors import ValidationFailed
 from banyan.registry import services as registry_services
 from banyan.timeline.models import Event
 
-from .factories import add_centres, open_case
+from .factories import add_centres, category, open_case
 
 OUTSIDERS = ["charlie", "mallory", "eve"]
 TODAY = "2026-05-01 09:00 +0800"
@@ -35,7 +39,7 @@ def new_url(household, **extra) -> str:
     return f"{reverse('casework:visit-create')}?{query}"
 
 
-GOOD = {"visited_on": "2026-04-30", "purpose": "例行走访", "heard": "楼道灯坏了"}
+GOOD = {"visited_on": "2026-04-30", "purpose": "routine", "heard": "楼道灯坏了"}
 
 
 @pytest.mark.parametrize("outsider", OUTSIDERS)
@@ -68,26 +72,118 @@ def test_a_visit_through_the_page_lands_on_the_household_page(client, loop):
     assert (visit.visitor, visit.heard) == (loop.bob, "楼道灯坏了")
     body = client.get(r["Location"]).content.decode()
     assert "Last visited 2026-04-30 by 赵波" in body
-    assert "Home visit: 例行走访" in body  # on the household's timeline
+    assert "Home visit: Routine visit" in body  # on the household's timeline
 
 
 @time_machine.travel(TODAY, tick=False)
-def test_and_record_a_need_opens_the_case_form_prefilled(client, loop):
+def test_a_need_recorded_from_a_visit_carries_what_it_heard_and_links_both_ways(client, loop):
     client.force_login(loop.bob)
-    r = client.post(new_url(loop.household_1_1), {**GOOD, "record_need": "on"})
+    visit_data = {**GOOD, "findings": "老人行动不便", "record_need": "on"}
+    r = client.post(new_url(loop.household_1_1), visit_data)
+    visit = Visit.objects.get()
     assert r.status_code == 302
-    assert r["Location"] == (
-        f"{reverse('casework:case-create')}?household={loop.household_1_1.pk}&channel=visit"
-    )
+    assert r["Location"] == f"{reverse('casework:case-create')}?visit={visit.pk}"
     form = client.get(r["Location"]).context["form"]
     assert form.initial["channel"] == "visit" and "persons" in form.fields
+    assert form.initial["description"] == "楼道灯坏了\n\n老人行动不便"
+    r = client.post(
+        r["Location"],
+        {
+            "category": str(category("safety_hazard").pk),
+            "description": form.initial["description"],
+            "channel": "visit",
+        },
+    )
+    case = Case.objects.get()
+    assert r.status_code == 302, r.context["form"].errors if r.context else r
+    assert (case.from_visit, case.household) == (visit, loop.household_1_1)
+    assert case.description == "楼道灯坏了\n\n老人行动不便"
+    assert Event.objects.get(verb="case_created").data["visit"] == visit.pk
+    # Each page links to the other.
+    case_page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    assert reverse("casework:visit-detail", args=[visit.pk]) in case_page
+    visit_page = client.get(reverse("casework:visit-detail", args=[visit.pk])).content.decode()
+    assert reverse("casework:case-detail", args=[case.pk]) in visit_page
+    assert "楼道灯坏了" in visit_page and "Routine visit" in visit_page
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_visit_from_another_grid_cannot_start_a_need(client, loop):
+    theirs = services.visit_record(
+        actor=loop.charlie,
+        household=loop.household_2_1,
+        visited_on=dt.date(2026, 4, 30),
+        purpose="routine",
+        heard="李秀兰说起她的低保",
+    )
+    client.force_login(loop.bob)
+    url = f"{reverse('casework:case-create')}?visit={theirs.pk}"
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"description": "x", "channel": "visit"}).status_code == 404
+    assert not Case.objects.exists()
+    with pytest.raises(Http404):
+        casework_selectors.get_visit_for_user(loop.bob, theirs.pk)
+    # And the service itself refuses a visit its actor cannot read.
+    with pytest.raises(ValidationFailed) as err:
+        services.case_create(
+            actor=loop.alice,
+            category=category("roof_leak"),
+            description="",
+            channel="visit",
+            visit=Visit.objects.create(
+                community=loop.other_community,
+                grid=loop.other_l2,
+                household=loop.household_2_1,
+                visited_on=dt.date(2026, 4, 30),
+                visitor=loop.mallory,
+                heard="x",
+            ),
+        )
+    assert err.value.field == "visit"
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_visit_keeps_a_photo_that_only_readers_of_the_visit_see(client, loop):
+    client.force_login(loop.bob)
+    r = client.post(
+        new_url(loop.household_1_1),
+        {**GOOD, "purpose": "care", "purpose_note": "高龄老人", "photo": jpeg()},
+    )
+    assert r.status_code == 302
+    visit = Visit.objects.get()
+    assert visit.photo and (visit.purpose, visit.purpose_note) == ("care", "高龄老人")
+    assert visit.photo.name.endswith(".jpg") and "leak" not in visit.photo.name
+    photo_url = reverse("casework:visit-photo", args=[visit.pk])
+    assert (
+        photo_url in client.get(reverse("casework:visit-detail", args=[visit.pk])).content.decode()
+    )
+    r = client.get(photo_url)
+    assert r.status_code == 200 and r["Content-Type"] == "image/jpeg"
+    assert "no-store" in r["Cache-Control"]
+    for who in ("charlie", "mallory", "eve", "dave"):  # dave: a building head reads no visits
+        client.force_login(getattr(loop, who))
+        assert client.get(photo_url).status_code == 404, who
+        assert client.get(reverse("casework:visit-detail", args=[visit.pk])).status_code == 404
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_photo_that_is_no_photo_is_a_form_error_and_writes_nothing(client, loop):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(loop.bob)
+    fake = SimpleUploadedFile("x.jpg", b"not an image at all", content_type="image/jpeg")
+    r = client.post(new_url(loop.household_1_1), {**GOOD, "photo": fake})
+    assert r.status_code == 200 and "photo" in r.context["form"].errors
+    assert not Visit.objects.exists() and not Event.objects.filter(verb="household_visited")
 
 
 BAD = [
     ({"visited_on": "2026-05-09"}, "visited_on"),
     ({"visited_on": "yesterday"}, "visited_on"),
     ({"purpose": ""}, "purpose"),
-    ({"purpose": "x" * 201}, "purpose"),
+    ({"purpose": "例行走访"}, "purpose"),
+    ({"purpose": "other"}, "purpose_note"),
+    ({"purpose_note": "x" * 201}, "purpose_note"),
 ]
 
 
@@ -105,7 +201,8 @@ def test_a_follow_up_visit_of_a_dispute(client, loop):
     dispute = open_case(loop, code="neighbour_dispute")
     client.force_login(loop.bob)
     url = new_url(loop.household_1_1, dispute=dispute.pk)
-    r = client.post(url, {**GOOD, "purpose": "回访调解结果"})
+    assert client.get(url).context["form"]["purpose"].value() == "follow_up"
+    r = client.post(url, {**GOOD, "purpose": "follow_up", "purpose_note": "回访调解结果"})
     assert r["Location"] == reverse("casework:case-detail", args=[dispute.pk])
     assert Visit.objects.get().dispute_case == dispute
     body = client.get(r["Location"]).content.decode()
@@ -122,13 +219,16 @@ def test_a_follow_up_visit_of_a_dispute(client, loop):
 @time_machine.travel(TODAY, tick=False)
 def test_the_visit_log_shows_only_the_scope(client, loop):
     mine = services.visit_record(
-        actor=loop.bob, household=loop.household_1_1, visited_on=dt.date(2026, 4, 1), purpose="走访"
+        actor=loop.bob,
+        household=loop.household_1_1,
+        visited_on=dt.date(2026, 4, 1),
+        purpose="routine",
     )
     theirs = services.visit_record(
         actor=loop.charlie,
         household=loop.household_2_1,
         visited_on=dt.date(2026, 4, 2),
-        purpose="走访",
+        purpose="routine",
     )
     url = reverse("casework:visit-list")
     client.force_login(loop.bob)
@@ -166,10 +266,10 @@ def test_households_not_visited_never_visited_first(client, loop, settings):
         for r in (201, 202, 203)
     ]
     services.visit_record(
-        actor=loop.bob, household=homes[0], visited_on=dt.date(2026, 4, 1), purpose="走访"
+        actor=loop.bob, household=homes[0], visited_on=dt.date(2026, 4, 1), purpose="routine"
     )
     services.visit_record(
-        actor=loop.bob, household=homes[1], visited_on=dt.date(2025, 12, 1), purpose="走访"
+        actor=loop.bob, household=homes[1], visited_on=dt.date(2025, 12, 1), purpose="routine"
     )
     client.force_login(loop.bob)
     r = client.get(reverse("casework:visits-due"))  # bob's one grid by default
@@ -188,7 +288,7 @@ def test_households_not_visited_query_count_is_bounded(client, loop, django_asse
         )
         if r % 3 == 0:
             services.visit_record(
-                actor=loop.bob, household=h, visited_on=dt.date(2025, 6, 5), purpose="走访"
+                actor=loop.bob, household=h, visited_on=dt.date(2025, 6, 5), purpose="routine"
             )
     client.force_login(loop.bob)
     with django_assert_max_num_queries(13):

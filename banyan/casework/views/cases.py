@@ -38,7 +38,7 @@ from banyan.places.views import crumbs as place_crumbs
 from banyan.registry import selectors as registry_selectors
 from banyan.registry.models import PersonStatus
 
-from .. import forms, selectors, services, staff_selectors
+from .. import forms, public_selectors, selectors, services, staff_selectors
 from ..models import Case, Channel, Kind, Route
 from ..workflow import FINAL_STATES, MOVES, State, can_move
 
@@ -328,6 +328,27 @@ MOVE_ACTIONS: dict[str, Action] = {
         lambda r, c, d: services.case_close(actor=r.user, case=c, note=d["note"]),
         gettext_lazy("Case closed."),
     ),
+    # Moderating a resident's public text (services.public_text): not workflow moves, but
+    # offered with them to those who handle the case.
+    "public_text": Action(
+        gettext_lazy("Correct the public text"),
+        forms.PublicTextForm,
+        lambda r, c, d: services.case_public_text_edit(actor=r.user, case=c, text=d["text"]),
+        gettext_lazy("Public text corrected."),
+        inline=False,
+    ),
+    "hide_public_text": Action(
+        gettext_lazy("Hide the public text"),
+        forms.EmptyForm,
+        lambda r, c, d: services.case_public_text_hide(actor=r.user, case=c, hidden=True),
+        gettext_lazy("Public text hidden: the case shows its category only."),
+    ),
+    "show_public_text": Action(
+        gettext_lazy("Show the public text again"),
+        forms.EmptyForm,
+        lambda r, c, d: services.case_public_text_hide(actor=r.user, case=c, hidden=False),
+        gettext_lazy("Public text shown again."),
+    ),
     "note": Action(
         gettext_lazy("Add a note"),
         forms.NoteForm,
@@ -384,10 +405,23 @@ DISPUTE_ACTIONS: dict[str, Action] = {
 }
 
 
+_MODERATION = frozenset({"public_text", "hide_public_text", "show_public_text"})
+
+
 def _move_allowed(action: str, case: Case, caps: frozenset[str]) -> bool:
     """Whether the page offers `action` now (the service checks again, under a lock)."""
     if action == "note":
-        return bool(caps & {Cap.HANDLE_CASES, Cap.REPORT_CASES})
+        return bool(caps & {Cap.HANDLE_CASES, Cap.REPORT_CASES}) and getattr(
+            case, "readable", False
+        )
+    if action in _MODERATION:
+        if Cap.HANDLE_CASES not in caps or not case.came_from_resident:
+            return False
+        return {
+            "public_text": True,
+            "hide_public_text": not case.public_text_hidden and bool(case.public_text),
+            "show_public_text": case.public_text_hidden,
+        }[action]
     if Cap.HANDLE_CASES not in caps or not can_move(action, case.state):
         return False
     if action == "close" and case.state == State.RESOLVED:
@@ -435,7 +469,9 @@ def _initial(action: str, case: Case) -> dict:
     if action == "agreement":
         return {"agreement": case.agreement}
     if action == "assign":
-        return {"route": case.route or case.category.default_route}
+        return {"route": case.route or case.category.default_route, "team": case.team}
+    if action == "public_text":
+        return {"text": case.public_text}
     return {}
 
 
@@ -468,6 +504,10 @@ def _history(case: Case, *, public_only: bool) -> list[dict]:
 def _case_page(request: HttpRequest, case: Case) -> HttpResponse:
     caps = selectors.caps_for_case(request.user, case)
     handler = Cap.HANDLE_CASES in caps
+    # Without the case's record (a building head on a neighbour's case) the page shows
+    # what the resident's tracking page shows: category, place, state, public steps.
+    record = Cap.VIEW_CASE_RECORD in caps
+    readable = selectors.can_read_record(request.user, case, caps)
     moves = []
     for action, spec in MOVE_ACTIONS.items():
         if _move_allowed(action, case, caps):
@@ -477,7 +517,7 @@ def _case_page(request: HttpRequest, case: Case) -> HttpResponse:
             moves.append({"action": action, "spec": spec, "form": form})
     # One-tap moves and links first, then the ones that open a form.
     moves.sort(key=lambda m: bool(m["form"] is not None and m["form"].fields))
-    people = staff_selectors.case_people(case=case)
+    people = staff_selectors.case_people(case=case) if record else []
     places = [
         (c.person.community_id, c.person.grid_id, c.person.household.building_id) for c in people
     ]
@@ -493,7 +533,7 @@ def _case_page(request: HttpRequest, case: Case) -> HttpResponse:
     dispute = None
     dispute_actions = []
     visit_homes = []
-    if case.kind == Kind.DISPUTE:
+    if case.kind == Kind.DISPUTE and record:
         dispute = staff_selectors.dispute_panel(case=case, people=people)
         for action, spec in DISPUTE_ACTIONS.items():
             if _dispute_allowed(action, case, caps):
@@ -514,9 +554,14 @@ def _case_page(request: HttpRequest, case: Case) -> HttpResponse:
             "people": people,
             "linkable": linkable,
             "household_link": household_link,
-            "photos": staff_selectors.case_photos(case=case),
-            # A building head (a volunteer resident) reads what the resident reads.
-            "history": _history(case, public_only=not handler),
+            "record": record,
+            "readable": readable,
+            "photos": staff_selectors.case_photos(user=request.user, case=case),
+            # Staff read every event; a building head reads a case they reported as its
+            # resident does (public steps), and of other cases only those steps too.
+            "history": _history(case, public_only=not handler) if record else [],
+            "public_history": [] if record else public_selectors.public_steps(case=case),
+            "visit_link": bool(case.from_visit_id and record and Cap.VIEW_FULL_RECORD in caps),
             "dispute": dispute,
             "dispute_actions": dispute_actions,
             "visit_homes": visit_homes,
@@ -603,9 +648,13 @@ def case_photo(request: HttpRequest, pk: int, photo_pk: int, size: str, token: s
 
 
 def _place(request: HttpRequest):
-    """The place a new case is for, from ?household= / ?building= / ?grid= (404 outside)."""
+    """The place a new case is for, from ?visit= (the visited household) / ?household= /
+    ?building= / ?grid= (404 outside)."""
     household = building = grid = None
-    if (pk := _int_param(request, "household")) is not None:
+    if (pk := _int_param(request, "visit")) is not None:
+        household = selectors.get_visit_for_user(request.user, pk).household
+        building, grid = household.building, household.grid
+    elif (pk := _int_param(request, "household")) is not None:
         household = registry_selectors.get_household_for_user(request.user, pk)
         building, grid = household.building, household.grid
     elif (pk := _int_param(request, "building")) is not None:
@@ -625,6 +674,8 @@ def case_create(request: HttpRequest) -> HttpResponse:
     grid, building, household = _place(request)
     if grid is None:
         return _choose_place(request)
+    visit_pk = _int_param(request, "visit")
+    visit = selectors.get_visit_for_user(request.user, visit_pk) if visit_pk else None
     caps = get_scope(request.user).caps_at(
         community_id=grid.community_id or 0,
         grid_id=grid.pk,
@@ -650,7 +701,13 @@ def case_create(request: HttpRequest) -> HttpResponse:
         persons=persons,
         channel_fixed="" if handler else Channel.BUILDING_HEAD,
         with_address=household is None,
-        initial={"channel": channel if channel in Channel.values else Channel.VISIT},
+        initial={
+            "channel": Channel.VISIT
+            if visit is not None or channel not in forms.STAFF_CHANNEL_VALUES
+            else channel,
+            # What the visit heard and found, for the worker to shorten or keep.
+            "description": visit.notes if visit is not None else "",
+        },
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -672,6 +729,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
                     on_behalf_of=d["on_behalf_of"],
                     address=d.get("address", ""),
                     photos=d["photos"],
+                    visit=visit,
                 )
             ),
         )
@@ -695,6 +753,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
             "where": where,
             "back": back,
             "handler": handler,
+            "visit": visit,
             "breadcrumbs": place_crumbs(request.user, grid),
         },
     )

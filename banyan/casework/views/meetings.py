@@ -30,7 +30,7 @@ from banyan.places.models import Node, NodeKind
 from banyan.places.selectors import node_list
 
 from .. import selectors, services
-from ..models import AgendaItem, Case, Meeting, Route
+from ..models import AgendaItem, Case, Meeting, Route, VolunteerTeam
 from ..staff_selectors import assignee_choices
 from ..workflow import State
 
@@ -123,10 +123,10 @@ class DecisionForm(forms.Form):
             "pick up what is routed to them."
         ),
     )
-    team = forms.CharField(
+    team = forms.ChoiceField(
         label=gettext_lazy("Volunteer team"),
-        max_length=32,
         required=False,
+        choices=[("", "—"), *VolunteerTeam.choices],
         help_text=gettext_lazy("Only when routed to a volunteer team."),
     )
     note = forms.CharField(

@@ -9,8 +9,9 @@ pages: a building outside the user's scope is a 404.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import segno
@@ -33,11 +34,12 @@ from banyan.accounts.scope import get_scope
 from banyan.common.errors import DomainError
 from banyan.common.forms import client_ip, run_service
 from banyan.common.images import photo_response
+from banyan.common.links import absolute_url
 from banyan.places import selectors as place_selectors
 from banyan.places.models import Building
 
 from .. import public_selectors, selectors, services
-from ..models import Case, CaseCategory, Route
+from ..models import Case, CaseCategory, is_tracking_code, normalize_tracking_code
 from ..services import intake
 from ..workflow import State
 
@@ -165,37 +167,6 @@ def intake_form(request: HttpRequest, token: str) -> HttpResponse:
 
 # --- tracking -------------------------------------------------------------------------------
 
-# What each public step of the history says to a resident. Staff names, the person a case
-# is assigned to and internal notes never appear: only the step, and its public note.
-PUBLIC_STEPS = {
-    "case_created": _("Report received"),
-    "case_accepted": _("Taken on by the grid"),
-    "case_rejected": _("Not taken on"),
-    "case_duplicate": _("Already reported: handled together with the earlier report"),
-    "case_assigned": _("Passed to: %(route)s"),
-    "case_started": _("Work started"),
-    "case_resolved": _("Done — is it fixed?"),
-    "case_suspended": _("On hold"),
-    "case_resumed": _("Work resumed"),
-    "case_confirmed": _("Confirmed fixed (%(rating)s/5)"),
-    "case_reopened": _("Reopened: not fixed"),
-    "case_closed": _("Closed"),
-    "case_auto_closed": _("Closed: nobody said it was not fixed"),
-    "case_note": _("Note"),
-}
-
-
-def _public_step(event: Any) -> dict[str, Any]:
-    data = event.data or {}
-    route = data.get("route", "")
-    text = str(PUBLIC_STEPS.get(event.verb, _("Update")))
-    with contextlib.suppress(KeyError, TypeError, ValueError):  # a stray % in a translation
-        text = text % {
-            "route": Route(route).label if route in Route.values else "",
-            "rating": data.get("rating", ""),
-        }
-    return {"when": event.recorded_at, "text": text, "note": data.get("note", "")}
-
 
 def _can_reopen(case: Case) -> bool:
     if case.state == State.RESOLVED:
@@ -214,7 +185,7 @@ def _track_page(
     reopen: ReopenForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    history = [_public_step(e) for e in selectors.case_history(case=case, public_only=True)]
+    history = public_selectors.public_steps(case=case)
     return render(
         request,
         "casework/public_track.html",
@@ -233,19 +204,72 @@ def _track_page(
     )
 
 
+def _case_for(request: HttpRequest, code: str) -> Case:
+    """The case a tracking code names, or Http404. A client that has typed too many codes
+    naming nothing is refused for the hour (IntakeLimited), and each miss is counted."""
+    client = intake.client_key_for(client_ip(request))
+    intake.check_tracking_allowed(client_key=client)
+    case = selectors.find_case_by_tracking_code(code)
+    if case is None:
+        if is_tracking_code(normalize_tracking_code(code)):
+            intake.tracking_miss(client_key=client)
+        raise Http404
+    return case
+
+
+View = Callable[..., HttpResponse]
+
+
+def _tracking(view: View) -> View:
+    """A page named by a tracking code: a refused client gets the lookup form with why."""
+
+    @functools.wraps(view)
+    def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except intake.IntakeLimited as err:
+            return render(
+                request,
+                "casework/public_lookup.html",
+                {"code": "", "error": str(err.message)},
+                status=429,
+            )
+
+    return inner
+
+
+def _shape_error(code: str) -> str:
+    """Why a typed code cannot be one (after spaces and case are set aside), or ""."""
+    if is_tracking_code(code):
+        return ""
+    if set(code) & set("0O1I"):
+        return str(
+            _(
+                "Tracking codes have no 0, O, 1 or I (they are easy to mix up). Check those "
+                "characters on your note."
+            )
+        )
+    return str(_("A tracking code has ten letters and digits. Check it and try again."))
+
+
 @never_cache
 @require_GET
+@_tracking
 def track_lookup(request: HttpRequest) -> HttpResponse:
-    """Type a tracking code (from the thank-you page or a grid worker's note)."""
-    code = request.GET.get("code", "").strip().upper()
+    """Type a tracking code (from the thank-you page or a grid worker's note): spaces,
+    hyphens, lower case and full-width letters are all fine."""
+    typed = request.GET.get("code", "")
+    code = normalize_tracking_code(typed)[:40]
     error = ""
     if code:
-        try:
-            case = selectors.get_case_by_tracking_code(code)
-        except Http404:  # say so on the form instead
-            error = str(_("No report has this code. Check it and try again."))
-        else:
-            return redirect("intake:track", code=case.tracking_code)
+        error = _shape_error(code)
+        if not error:
+            try:
+                case = _case_for(request, code)
+            except Http404:  # say so on the form instead
+                error = str(_("No report has this code. Check it and try again."))
+            else:
+                return redirect("intake:track", code=case.tracking_code)
     return render(
         request,
         "casework/public_lookup.html",
@@ -256,23 +280,28 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
+@_tracking
 def track(request: HttpRequest, code: str) -> HttpResponse:
-    case = selectors.get_case_by_tracking_code(code)
+    case = _case_for(request, code)
+    if code != case.tracking_code:  # typed by hand into the address bar
+        return redirect("intake:track", code=case.tracking_code)
     return _track_page(request, case)
 
 
 @never_cache
 @require_GET
+@_tracking
 def thanks(request: HttpRequest, code: str) -> HttpResponse:
-    case = selectors.get_case_by_tracking_code(code)
+    case = _case_for(request, code)
     return render(request, "casework/public_thanks.html", {"case": case})
 
 
 @never_cache
 @require_POST
+@_tracking
 def track_confirm(request: HttpRequest, code: str) -> HttpResponse:
     """The resident says it is fixed, with a rating (case_confirm with no account)."""
-    case = selectors.get_case_by_tracking_code(code)
+    case = _case_for(request, code)
     form = ConfirmForm(request.POST, prefix="confirm")
     if form.is_valid():
         done = run_service(
@@ -292,9 +321,10 @@ def track_confirm(request: HttpRequest, code: str) -> HttpResponse:
 
 @never_cache
 @require_POST
+@_tracking
 def track_reopen(request: HttpRequest, code: str) -> HttpResponse:
     """ "Not fixed": the resident reopens the case (case_reopen with no account)."""
-    case = selectors.get_case_by_tracking_code(code)
+    case = _case_for(request, code)
     form = ReopenForm(request.POST, prefix="reopen")
     if form.is_valid():
         done = run_service(
@@ -310,19 +340,21 @@ def track_reopen(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
+@_tracking
 def track_photo(request: HttpRequest, code: str, pk: int, size: str, token: str) -> FileResponse:
     """One size of a public photo of the case (the work done), served only through its
     tracking code."""
-    case = selectors.get_case_by_tracking_code(code)
+    case = _case_for(request, code)
     return photo_response(public_selectors.get_public_photo(case=case, pk=pk), size, token)
 
 
 # --- posters (staff) ------------------------------------------------------------------------
 
 
-def _poster(building: Building, token: str) -> dict[str, Any]:
-    # The public address, not the one staff happen to use: posters hang for years.
-    url = settings.BANYAN_PUBLIC_URL.rstrip("/") + reverse("intake:form", args=[token])
+def _poster(request: HttpRequest, building: Building, token: str) -> dict[str, Any]:
+    # The public address when one is configured (posters hang for years), else the one
+    # this page was opened on.
+    url = absolute_url(request, reverse("intake:form", args=[token]))
     qr = segno.make(url, error="m")
     # segno writes the SVG from the QR matrix alone (no user text): safe to inline.
     svg = mark_safe(qr.svg_inline(omitsize=True, dark="#000"))  # noqa: S308
@@ -344,7 +376,7 @@ def poster(request: HttpRequest, pk: int) -> HttpResponse:
         "casework/poster.html",
         {
             "title": str(building),
-            "posters": [_poster(building, token)],
+            "posters": [_poster(request, building, token)],
             "building": building,
             "can_renew": Cap.MANAGE_PLACES in caps,
             "back": reverse("places:building-detail", args=[building.pk]),
@@ -365,7 +397,7 @@ def poster_compound(request: HttpRequest, pk: int) -> HttpResponse:
         "casework/poster.html",
         {
             "title": compound.name,
-            "posters": [_poster(b, tokens[b.pk]) for b in buildings],
+            "posters": [_poster(request, b, tokens[b.pk]) for b in buildings],
             "compound": compound,
             "back": reverse("places:compound-detail", args=[compound.pk]),
         },

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from banyan.places.views import crumbs as place_crumbs
 from banyan.registry import selectors as registry_selectors
 
 from .. import forms, selectors, services
-from ..models import Channel
+from ..models import VisitPurpose
 
 PER_PAGE = 50
 
@@ -58,7 +58,8 @@ def visit_create(request: HttpRequest) -> HttpResponse:
     dispute = None
     if (case_pk := _int_param(request, "dispute")) is not None:
         dispute = selectors.get_case_for_user(request.user, case_pk, Cap.HANDLE_CASES)
-    form = forms.VisitForm(request.POST or None)
+    initial = {"purpose": VisitPurpose.FOLLOW_UP} if dispute is not None else None
+    form = forms.VisitForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         visit = run_service(
@@ -68,16 +69,19 @@ def visit_create(request: HttpRequest) -> HttpResponse:
                 household=household,
                 visited_on=d["visited_on"],
                 purpose=d["purpose"],
+                purpose_note=d["purpose_note"],
                 heard=d["heard"],
                 findings=d["findings"],
+                photo=d["photo"] or None,
                 dispute_case=dispute,
             ),
         )
         if visit is not None:
             messages.success(request, _("Visit recorded."))
             if d["record_need"]:
+                # The need's form starts from what the visit heard, and links back to it.
                 url = reverse("casework:case-create")
-                return redirect(f"{url}?household={household.pk}&channel={Channel.VISIT}")
+                return redirect(f"{url}?visit={visit.pk}")
             if dispute is not None:
                 return redirect("casework:case-detail", pk=dispute.pk)
             return redirect("registry:household-detail", pk=household.pk)
@@ -94,6 +98,46 @@ def visit_create(request: HttpRequest) -> HttpResponse:
             "breadcrumbs": _household_crumbs(request, household),
         },
     )
+
+
+@login_required
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One visit: its purpose, what was heard and found, its photo, and the needs recorded
+    from it."""
+    visit = selectors.get_visit_for_user(request.user, pk)
+    household = visit.household
+    caps = get_scope(request.user).caps_at(
+        community_id=household.community_id,
+        grid_id=household.grid_id,
+        building_id=household.building_id,
+    )
+    return render(
+        request,
+        "casework/visit_detail.html",
+        {
+            "visit": visit,
+            "household": household,
+            "cases": list(selectors.cases_from_visit(user=request.user, visit=visit)),
+            "can_report": Cap.REPORT_CASES in caps,
+            "breadcrumbs": _household_crumbs(request, household),
+        },
+    )
+
+
+@login_required
+def visit_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """A visit's photo, only to those who may read the visit (never a public media URL)."""
+    visit = selectors.get_visit_for_user(request.user, pk)
+    if not visit.photo:
+        raise Http404
+    try:
+        handle = visit.photo.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Disposition"] = f'inline; filename="visit-{visit.pk}.jpg"'
+    return response
 
 
 @login_required
@@ -163,4 +207,6 @@ urlpatterns = [
     path("visits/", visit_list, name="visit-list"),
     path("visits/new/", visit_create, name="visit-create"),
     path("visits/due/", visits_due, name="visits-due"),
+    path("visits/<int:pk>/", visit_detail, name="visit-detail"),
+    path("visits/<int:pk>/photo/", visit_photo, name="visit-photo"),
 ]

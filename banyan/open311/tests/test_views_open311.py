@@ -300,10 +300,12 @@ def test_status_maps_the_workflow_to_open_and_closed(client, o311):
     case = casework.case_accept(actor=o311.bob, case=o311.leak)
     case = casework.case_assign(actor=o311.bob, case=case, route="repair")
     assert status(case) == "open"
-    case = casework.case_resolve(actor=o311.repairs, case=case, note="修好了")
+    case = casework.case_resolve(
+        actor=o311.repairs, case=case, note="修好了，302老人独居", public_note="顶楼已修好"
+    )
     assert status(case) == "closed"
     detail = get_json(client, "request-detail", case.pk, **J)[1][0]
-    assert detail["status_notes"] == "修好了"
+    assert detail["status_notes"] == "顶楼已修好"  # the note for the resident, not the staff's
     with translation.override("zh-hans"):
         assert detail["agency_responsible"] == str(Route.REPAIR.label)
     case = casework.case_reopen(actor=None, case=case, comment="又漏了")
@@ -401,7 +403,7 @@ def test_post_with_a_valid_key_creates_a_submitted_request(client, o311):
     body = json.loads(r.content)
     assert list(body[0]) == ["service_request_id", "service_notice", "account_id"]
     case = Case.objects.get(pk=int(body[0]["service_request_id"]))
-    assert (case.channel, case.state, case.entered_by) == ("api", State.SUBMITTED, None)
+    assert (case.channel, case.state, case.entered_by) == ("open311", State.SUBMITTED, None)
     assert case.building == o311.building_1_1
     assert case.reporter_name == "张 桂英" and case.reporter_phone == "13900002222"
     assert body[0]["account_id"] is None
