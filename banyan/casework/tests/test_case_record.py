@@ -89,12 +89,17 @@ def test_the_building_head_sees_the_state_of_a_dispute_and_nothing_of_its_record
     assert f"#{dispute.case.pk}" not in found.content.decode()
     # The report photo may show a person: only public photos for him.
     photo = dispute.case.photos.get()
-    r = client.get(reverse("casework:case-photo", args=[dispute.case.pk, photo.pk]))
-    assert r.status_code == 404
+    for size in ("thumb", "medium"):
+        url = reverse(
+            "casework:case-photo",
+            args=[dispute.case.pk, photo.pk, size, photo.photo_token(size)],
+        )
+        assert client.get(url).status_code == 404, size
     # Bob, who works it, still reads all of it.
     client.force_login(dispute.bob)
     html = client.get(reverse("casework:case-detail", args=[dispute.case.pk])).content.decode()
     assert all(s in html for s in SECRETS[:3]) and dispute.person_1_1.name in html
+    assert client.get(url).status_code == 200  # the very URL he was refused
 
 
 def test_the_api_gives_the_building_head_the_state_only(dispute):

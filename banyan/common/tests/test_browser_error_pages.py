@@ -52,7 +52,7 @@ def test_error_pages_on_a_phone(phone_page, world, monkeypatch):
     def broken(code):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("banyan.casework.views.public.selectors.get_case_by_tracking_code", broken)
+    monkeypatch.setattr("banyan.casework.views.public.selectors.find_case_by_tracking_code", broken)
     r = page.goto(reverse("intake:track", args=["ABCD-EFGH"]))
     assert r is not None and r.status == 500
     _check(page, "500", "出错了，问题在我们这边", "/")

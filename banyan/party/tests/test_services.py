@@ -418,7 +418,7 @@ def test_the_migration_clears_the_membership_of_in_service_members(party):
 
     from django.apps import apps
 
-    migration = import_module("banyan.party.migrations.0004_in_service_membership")
+    migration = import_module("banyan.party.migrations.0005_in_service_membership")
     inservice = Member.objects.create(
         community=party.community,
         branch=party.b1,
