@@ -5,7 +5,9 @@ plural resources; lists take limit/offset/q and parent filters and answer
 {"items", "count"}; schema at /api/v1/openapi.json, docs at /api/v1/docs.
 
 Errors: payload validation 422 (ninja), a broken domain rule 400 {"detail", "field"},
-in scope without the permission 403, outside the scope or missing 404.
+in scope without the permission 403, outside the scope or missing 404. Edits carry the
+`version` they were based on: a stale one is 409 {"detail", "field", "version",
+"changed"}, a PATCH without one 428.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from ninja import NinjaAPI, Status
 from ninja.openapi.docs import Swagger
 
 from banyan.accounts.tokens import TOKEN_LIFETIME, token_issue, token_revoke
-from banyan.common.errors import DomainError
+from banyan.common.errors import DomainError, StaleEdit, VersionRequired
 
 from .auth import BearerToken, BrowserSession
 from .routers import casework, party, places, registry
@@ -53,6 +55,24 @@ api = NinjaAPI(
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(
         request, {"detail": str(exc.message), "field": exc.field}, status=400
+    )
+
+
+@api.exception_handler(StaleEdit)
+def stale_edit(request: HttpRequest, exc: StaleEdit) -> HttpResponse:
+    body = {
+        "detail": str(exc.message),
+        "field": exc.field,
+        "version": exc.current,
+        "changed": exc.changed,
+    }
+    return api.create_response(request, body, status=409)
+
+
+@api.exception_handler(VersionRequired)
+def version_required(request: HttpRequest, exc: VersionRequired) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": str(exc.message), "field": exc.field}, status=428
     )
 
 

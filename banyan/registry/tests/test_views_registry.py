@@ -20,7 +20,9 @@ ID = make_id_number("530802", dt.date(1950, 3, 14), 248)  # even: female, as the
 def rich(world):
     """Give bob's resident an ID number, a phone and a sensitive category."""
     p = world.person_1_1
-    services.person_update(actor=world.alice, person=p, id_number=ID, phone="13987654321")
+    services.person_update(
+        actor=world.alice, person=p, version=None, id_number=ID, phone="13987654321"
+    )
     services.category_add(
         actor=world.alice,
         person=p,
@@ -159,6 +161,7 @@ FORMS = [
             "phone": "2345",
             "relation": "head",
             "residence_type": "registered",
+            "version": "1",
         },
         "phone",
     ),
@@ -168,7 +171,7 @@ FORMS = [
         {"building": "", "unit": "1", "room": "", "address": ""},
         "address",
     ),
-    ("registry:household-edit", "household_1_1", {"unit": "1", "room": ""}, "room"),
+    ("registry:household-edit", "household_1_1", {"unit": "1", "room": "", "version": "1"}, "room"),
     (
         "registry:person-move",
         "person_1_1",
