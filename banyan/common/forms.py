@@ -110,7 +110,10 @@ def show_stale(form: forms.Form, err: StaleEdit, now: dict[str, Any]) -> None:
         fields = [
             f
             for f in form.fields
-            if f != "version" and f in now and f not in masked and cleaned.get(f) != now[f]
+            if f != "version"
+            and f in now
+            and f not in masked
+            and form.fields[f].has_changed(now[f], form[f].data)
         ]
     rows = []
     for name in fields:

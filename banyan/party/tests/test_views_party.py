@@ -311,6 +311,7 @@ def test_the_admin_changes_a_rule_from_the_next_period(client, party):
             "count": "2",
             "responsible_role": "branch_secretary",
             "responsible_at": "branch",
+            "version": "1",
         },
     )
     assert r.status_code == 302
@@ -324,7 +325,8 @@ def test_the_admin_ends_a_rule_from_the_change_page(client, party):
     client.force_login(party.alice)
     page = client.get(f"/party/rules/{rule.pk}/").content.decode()
     assert 'name="count"' in page and 'name="end" value="1"' in page  # the form, then "end"
-    assert client.post(f"/party/rules/{rule.pk}/", {"end": "1"}).status_code == 302
+    assert 'name="version" value="1"' in page
+    assert client.post(f"/party/rules/{rule.pk}/", {"end": "1", "version": "1"}).status_code == 302
     ended = Rule.objects.get(code="mobile_call", community=party.community)
     assert ended.active is False and ended.valid_from == dt.date(2024, 4, 1)
 
