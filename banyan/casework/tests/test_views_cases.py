@@ -17,7 +17,7 @@ from PIL import Image
 from banyan.accounts.roles import Role
 from banyan.accounts.tests.factories import make_post, make_user
 from banyan.casework import services
-from banyan.casework.models import Case, CasePhoto, Notification, NotificationSetting
+from banyan.casework.models import Case, CasePhoto, Notification, NotificationSetting, Route
 from banyan.casework.views.cases import DISPUTE_ACTIONS, MOVE_ACTIONS
 from banyan.casework.workflow import State
 from banyan.timeline.models import Event
@@ -882,3 +882,78 @@ def test_the_household_page_shows_visits_and_cases(client, loop):
     ).content.decode()
     assert "Last visited" not in body and reverse("casework:visit-create") not in body
     assert f"{reverse('casework:case-create')}?household={loop.household_1_1.pk}" in body
+
+
+# --- moves made on a page that is out of date (SECURITY.md 20) ------------------------------
+
+
+def test_a_stale_assignment_shows_what_changed_and_writes_nothing(client, loop):
+    case = open_case(loop)
+    client.force_login(loop.bob)
+    page = client.get(move_url(case, "assign"))
+    assert page.context["form"]["version"].value() == 1
+    # The window takes the case while bob's form is open.
+    services.case_assign(actor=loop.alice, case=case, route="window", version=1)
+    before = events(case)
+    r = client.post(
+        move_url(case, "assign"), {"route": "grid", "assignee": loop.bob.pk, "version": 1}
+    )
+    assert r.status_code == 200
+    form = r.context["form"]
+    rows = {str(row["label"]): row for row in form.stale_changes}
+    assert rows[str(form.fields["route"].label)]["now"] == str(Route.WINDOW.label)
+    assert rows[str(form.fields["route"].label)]["yours"] == str(Route.GRID.label)
+    assert str(Case._meta.get_field("state").verbose_name) in rows
+    assert form["version"].value() == "2" and form["route"].value() == Route.WINDOW
+    # The page shows the case as it is now, and nothing was written.
+    assert r.context["case"].state == State.ASSIGNED
+    now = Case.objects.get(pk=case.pk)
+    assert (now.route, now.assignee_id, now.version) == (Route.WINDOW, None, 2)
+    assert events(case) == before
+    # Sent again at the version now, bob's choice stands.
+    r = client.post(
+        move_url(case, "assign"), {"route": "grid", "assignee": loop.bob.pk, "version": 2}
+    )
+    assert r.status_code == 302
+    now = Case.objects.get(pk=case.pk)
+    assert (now.route, now.assignee_id, now.version) == (Route.GRID, loop.bob.pk, 3)
+
+
+def test_a_one_tap_move_from_a_stale_page_is_shown_again_not_applied(client, loop):
+    case = open_case(loop, by=loop.dave)  # submitted: bob's page offers "accept"
+    client.force_login(loop.bob)
+    page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    accept = page.split(move_url(case, "accept"))[1].split("</form>")[0]
+    assert 'name="version" value="1"' in accept and 'type="hidden"' in accept
+    services.case_reject(actor=loop.alice, case=case, reason="不属于社区事务", version=1)
+    r = client.post(move_url(case, "accept"), {"version": 1})
+    assert r.status_code == 200 and r.context["form"].stale_changes
+    assert state(case) == State.REJECTED and "case_accepted" not in events(case)
+
+
+def test_a_stale_agreement_is_not_overwritten(client, loop):
+    case = open_case(loop, code="neighbour_dispute")
+    services.dispute_record_agreement(actor=loop.alice, case=case, agreement="楼上负责维修")
+    client.force_login(loop.bob)
+    page = client.get(dispute_url(case, "agreement"))
+    assert page.context["form"]["version"].value() == 2
+    services.dispute_record_agreement(
+        actor=loop.alice, case=case, agreement="楼上负责维修，费用各半", version=2
+    )
+    r = client.post(dispute_url(case, "agreement"), {"agreement": "楼下自行维修", "version": 2})
+    assert r.status_code == 200
+    form = r.context["form"]
+    assert [(row["now"], row["yours"]) for row in form.stale_changes] == [
+        ("楼上负责维修，费用各半", "楼下自行维修")
+    ]
+    assert form["agreement"].value() == "楼上负责维修，费用各半"
+    assert Case.objects.get(pk=case.pk).agreement == "楼上负责维修，费用各半"
+
+
+def test_a_note_needs_no_fresh_version_and_makes_none_stale(client, loop):
+    case = open_case(loop)
+    client.force_login(loop.bob)
+    services.case_note(actor=loop.alice, case=case, note="已联系物业")
+    assert Case.objects.get(pk=case.pk).version == 1
+    r = client.post(move_url(case, "note"), {"note": "明天上门", "version": 1})
+    assert r.status_code == 302 and Case.objects.get(pk=case.pk).version == 1
