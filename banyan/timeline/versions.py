@@ -37,10 +37,9 @@ def check_version(obj: Versioned, version: int | None) -> None:
     changed = changed_since(obj, version) if version < obj.version else []
     raise StaleEdit(
         _(
-            "Someone else changed this while you were working on it (it is now at version "
-            "%(version)s). Look at what changed and make your change again."
-        )
-        % {"version": obj.version},
+            "Someone else changed this while you were working on it. Look at what changed "
+            "and make your change again."
+        ),
         current=obj.version,
         changed=changed,
         obj=obj,
