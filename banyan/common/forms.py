@@ -56,19 +56,28 @@ def run_service(
         return None
 
 
+def _labels(choices: Any) -> dict[str, str]:
+    """A field's choices as {value: label}, option groups flattened."""
+    out: dict[str, str] = {}
+    for key, label in choices or ():
+        if isinstance(label, list | tuple):
+            out.update(_labels(label))
+        else:
+            out[str(key)] = str(label)
+    return out
+
+
 def _shown(value: Any, choices: Any = None) -> str:
     if value is None or value == "" or value == {}:
         return "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
-    if choices:
-        labels = {str(k): v for k, v in choices if not isinstance(v, list | tuple)}
-        if str(value) in labels:
-            return str(labels[str(value)])
+    key = str(value.pk) if isinstance(value, models.Model) else str(value)
+    labels = _labels(choices)
+    if key in labels:
+        return labels[key]
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, models.Model):
-        return str(value)
     return str(value)
 
 
@@ -136,7 +145,10 @@ def show_stale(form: forms.Form, err: StaleEdit, now: dict[str, Any]) -> None:
             yours = _("(not shown)") if cleaned.get(name) else "—"
         else:
             yours = _shown(cleaned.get(name), choices)
-        rows.append({"label": label, "yours": yours, "now": _shown(shown_now, choices)})
+        shown = _shown(shown_now, choices)
+        if field is not None and yours == shown:
+            continue  # the same value both ways: nothing to choose
+        rows.append({"label": label, "yours": yours, "now": shown})
         if known and field is not None and name in now and name not in masked:
             value = _as_data(now[name])
             if value is None:

@@ -2,11 +2,12 @@
 an edit names the version it was based on, and the service refuses a stale one under
 its row lock (common.errors.StaleEdit → a 409 over the API, the form again on the web).
 
-Every save of an existing row bumps the version, whichever service makes it, so no
-service can forget to; the row remembers which fields changed until the service's
-event records them (timeline.services.record), which is how "what changed since
-version n" is answered later (timeline.versions). A save that writes only bookkeeping
-columns (`updated_at`) is no change of its own and bumps nothing.
+Every save of an existing row that changes a value bumps the version, whichever
+service makes it, so no service can forget to: the row keeps the values it was read
+with and compares them at save(). It remembers which fields changed until the
+service's event records them (timeline.services.record), which is how "what changed
+since version n" is answered later (timeline.versions). A save that changes nothing,
+or only bookkeeping columns (`updated_at`), bumps nothing.
 
 Why not django-concurrency: it checks the version held by the instance at save(), but
 our services re-read the row under `select_for_update` first, so that instance is
@@ -17,6 +18,7 @@ stream anyway.
 
 from __future__ import annotations
 
+import copy
 from typing import Any, ClassVar
 
 from django.db import models
@@ -44,21 +46,55 @@ class Versioned(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self._state.adding:
             super().save(*args, **kwargs)
+            self._remember_saved()
             return
         update_fields = kwargs.get("update_fields")
         if update_fields is None:
             written = [f.name for f in self._meta.concrete_fields if not f.primary_key]
         else:
             written = list(update_fields)
-        changed = {
-            self.VERSION_ALIASES.get(name, name) for name in written if name not in BOOKKEEPING
-        }
+        changed = self._changed(written)
         if changed:
             self.version += 1
             if update_fields is not None:
                 kwargs["update_fields"] = [*written, "version"]
             self.__dict__.setdefault("_unrecorded_changes", set()).update(changed)
         super().save(*args, **kwargs)
+        self._remember_saved()
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
+        instance = super().from_db(db, field_names, values)
+        instance._remember_saved()
+        return instance
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self._remember_saved()
+
+    def _remember_saved(self) -> None:
+        """Keep the values as the database has them, to tell a change from a re-save
+        (a JSON value is copied: it could be changed in place)."""
+        values = self.__dict__
+        self.__dict__["_saved_values"] = {
+            f.attname: copy.deepcopy(values[f.attname])
+            if isinstance(values[f.attname], dict | list)
+            else values[f.attname]
+            for f in self._meta.concrete_fields
+            if f.attname in values
+        }
+
+    def _changed(self, names: list[str]) -> set[str]:
+        saved = self.__dict__.get("_saved_values", {})
+        attnames = {f.name: f.attname for f in self._meta.concrete_fields}
+        out = set()
+        for name in names:
+            if name in BOOKKEEPING:
+                continue
+            attname = attnames.get(name, name)
+            if attname not in saved or saved[attname] != self.__dict__.get(attname):
+                out.add(self.VERSION_ALIASES.get(name, name))
+        return out
 
     def take_changes(self) -> list[str]:
         """The fields saved since the last call (for the event that records them)."""

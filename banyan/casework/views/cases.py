@@ -465,6 +465,8 @@ def _initial(action: str, case: Case) -> dict:
         initial["agreement"] = case.agreement
     if action == "assign":
         initial["route"] = case.route or case.category.default_route
+        initial["assignee"] = case.assignee_id or ""
+        initial["team"] = case.team
     return initial
 
 

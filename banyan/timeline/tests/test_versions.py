@@ -12,14 +12,25 @@ from banyan.registry.models import Household, Person
 from banyan.timeline.versions import changed_since, check_version
 
 
-def test_a_new_row_is_at_version_one_and_every_save_of_it_bumps_it(world):
+def test_a_new_row_is_at_version_one_and_every_change_saved_bumps_it(world):
     household = Household.objects.get(pk=world.household_1_1.pk)
     assert household.version == 1
     household.room = "102"
     household.save(update_fields=["room"])
     assert Household.objects.get(pk=household.pk).version == 2
+    household.situation_note = "独居"
     household.save()  # a save without update_fields counts too
     assert Household.objects.get(pk=household.pk).version == 3
+    assert household.take_changes() == ["room", "situation_note"]
+
+
+def test_saving_the_values_the_row_already_has_is_no_change(world):
+    household = Household.objects.get(pk=world.household_1_1.pk)
+    household.room = "101"
+    household.save(update_fields=["room", "unit"])
+    household.save()
+    assert Household.objects.get(pk=household.pk).version == 1
+    assert household.take_changes() == []
 
 
 def test_a_save_of_bookkeeping_columns_alone_is_no_change(world):
