@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext as _
@@ -133,7 +134,7 @@ def show_stale(form: forms.Form, err: StaleEdit, now: dict[str, Any]) -> None:
         else:
             try:
                 label = obj._meta.get_field(name).verbose_name  # type: ignore[attr-defined]
-            except Exception:
+            except FieldDoesNotExist:
                 label = name
         shown_now = obj.shown_value(name) if isinstance(obj, Versioned) else getattr(obj, name, "")
         display = getattr(obj, f"get_{name}_display", None)
