@@ -6,9 +6,11 @@ plural resources; lists take limit/offset/q and parent filters and answer
 
 Errors, all in one shape (`ErrorOut`: {"detail", "field", "errors"}): a broken domain rule
 or a bad request 400, no valid token 401, in scope without the permission 403, outside the
-scope or missing 404, a stale edit 409, payload validation 422 (every refused input in
-`errors`), too many sign-in failures 429. Each operation lists the ones it can answer
-(banyan/api/routing.py adds them from what the operation is).
+scope or missing 404, payload validation 422 (every refused input in `errors`), too many
+sign-in failures 429. Edits carry the `version` they were based on: a stale one is 409
+(`ConflictOut`: {"detail", "field", "version", "changed"}), a PATCH without one 428. Each
+operation lists the ones it can answer (banyan/api/routing.py adds them from what the
+operation is).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
 
 from banyan.accounts.tokens import token_issue, token_lifetime, token_revoke
-from banyan.common.errors import DomainError
+from banyan.common.errors import DomainError, StaleEdit, VersionRequired
 
 from . import errors
 from .auth import BearerToken, BrowserSession
@@ -63,6 +65,24 @@ api = NinjaAPI(
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, errors.body(str(exc.message), exc.field), status=400)
+
+
+@api.exception_handler(StaleEdit)
+def stale_edit(request: HttpRequest, exc: StaleEdit) -> HttpResponse:
+    body = {
+        "detail": str(exc.message),
+        "field": exc.field,
+        "version": exc.current,
+        "changed": exc.changed,
+    }
+    return api.create_response(request, body, status=409)
+
+
+@api.exception_handler(VersionRequired)
+def version_required(request: HttpRequest, exc: VersionRequired) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": str(exc.message), "field": exc.field}, status=428
+    )
 
 
 @api.exception_handler(PermissionDenied)

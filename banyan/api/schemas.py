@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from ninja import Field, Schema
 from pydantic import field_validator
@@ -37,6 +37,29 @@ class ErrorOut(Schema):
     errors: list[FieldErrorOut] | None = Field(
         None, description="Validation errors (422) only: every input that was refused"
     )
+
+
+class ConflictOut(ErrorOut):
+    """409 to an edit based on an old version: GET the object again, look at `changed`,
+    and send the edit again with the `version` now."""
+
+    version: int = Field(description="The object's version now")
+    changed: list[str] = Field(
+        description="Fields changed since the version the edit was based on (as the history "
+        "names them; empty when it does not)"
+    )
+
+
+# Every edit (PATCH, or a workflow move) names the version of the object it was based on:
+# the `version` of the GET it started from. A stale one is refused with 409 (ConflictOut);
+# a PATCH without one with 428.
+VERSION_MAX = 2**31 - 1
+
+
+def version_field(*, required: bool) -> Any:
+    text = "The object's `version` as you read it"
+    text += " (required: without it the answer is 428)" if required else " (checked when sent)"
+    return Field(None, ge=1, le=VERSION_MAX, description=text)
 
 
 class Page(Schema, Generic[T]):
@@ -109,6 +132,7 @@ class CompoundFilters(ListParams):
 
 class CompoundOut(Schema):
     id: int
+    version: int = Field(description="Goes up with every change; an edit sends it back")
     name: str
     community: int
     grid: int
@@ -143,6 +167,7 @@ class CompoundIn(Schema):
 
 
 class CompoundPatch(Schema):
+    version: int | None = version_field(required=True)
     name: str | None = Field(None, max_length=100)
     property_management: PropertyManagementName | None = None
     address: str | None = Field(None, max_length=200)
@@ -159,6 +184,7 @@ class BuildingFilters(ListParams):
 
 class BuildingOut(Schema):
     id: int
+    version: int = Field(description="Goes up with every change; an edit sends it back")
     name: str
     community: int
     grid: int
@@ -208,6 +234,7 @@ class BuildingIn(Schema):
 
 
 class BuildingPatch(Schema):
+    version: int | None = version_field(required=True)
     number: str | None = Field(None, max_length=32)
     era: str | None = Field(None, max_length=50)
     year_built: int | None = None
@@ -228,6 +255,7 @@ class FacilityFilters(ListParams):
 
 class FacilityOut(Schema):
     id: int
+    version: int = Field(description="Goes up with every change; an edit sends it back")
     name: str
     community: int
     node: int
@@ -270,6 +298,7 @@ class FacilityIn(Schema):
 
 
 class FacilityPatch(Schema):
+    version: int | None = version_field(required=True)
     node: int | None = None
     kind: str | None = Field(None, max_length=32)
     name: str | None = Field(None, max_length=100)
@@ -290,6 +319,7 @@ class HouseholdFilters(ListParams):
 
 class HouseholdOut(Schema):
     id: int
+    version: int = Field(description="Goes up with every change; an edit sends it back")
     label: str
     community: int
     grid: int
@@ -317,6 +347,7 @@ class HouseholdIn(Schema):
 
 
 class HouseholdPatch(Schema):
+    version: int | None = version_field(required=True)
     unit: str | None = Field(None, max_length=16)
     room: str | None = Field(None, max_length=16)
     address: str | None = Field(None, max_length=200)
@@ -372,6 +403,7 @@ class PersonOut(Schema):
     """The full record; `id_number` and `phone` are masked."""
 
     id: int
+    version: int = Field(description="Goes up with every change; an edit sends it back")
     name: str
     household: int
     relation: str
@@ -413,6 +445,7 @@ class PersonIn(Schema):
 
 
 class PersonPatch(Schema):
+    version: int | None = version_field(required=True)
     name: str | None = Field(None, max_length=50)
     gender: GenderName | None = None
     birth_date: dt.date | None = None

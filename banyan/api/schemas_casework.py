@@ -13,7 +13,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from .schemas import ListParams, PageParams
+from .schemas import ListParams, PageParams, version_field
 
 StateName = Literal[
     "submitted",
@@ -52,6 +52,7 @@ class CaseFilters(ListParams):
 
 class CaseOut(Schema):
     id: int
+    version: int = Field(description="Goes up with every change; an edit sends it back")
     title: str
     category: str = Field(description="The category's code")
     category_name: str
@@ -150,6 +151,7 @@ class TransitionIn(Schema):
     rating: int | None = None
     comment: str = Field("", max_length=1000)
     on_behalf_of: str = Field("", max_length=100)
+    version: int | None = version_field(required=False)
 
 
 # --- visits ---------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -98,6 +99,9 @@ class Scenario:
     # and its inverse alternate and the data ends as it began.
     steps: tuple[tuple[str, str], ...] = ()
     form_page: str = ""
+    # The object the steps edit, as (model label, pk): its version goes with each post, as
+    # the page's hidden field sends it (read untimed; over HTTP it is read from the page).
+    edits: tuple[str, int] | None = None
 
 
 @dataclass
@@ -254,6 +258,7 @@ def scenarios(fx: Fixtures, opts: Options) -> list[Scenario]:
             expect=302,
             steps=steps,
             form_page=f"/cases/{fx.moving.pk}/",
+            edits=("casework.Case", fx.moving.pk),
         ),
         Scenario(
             "open311_requests",
@@ -353,6 +358,10 @@ def _count_queries(
             sc: Scenario = sc, client: Client = client, extra: dict = extra, turn: list = turn
         ) -> tuple:
             timer = _SqlTimer()
+            version = {}
+            if sc.edits is not None:
+                label, pk = sc.edits
+                version["version"] = apps.get_model(label).objects.get(pk=pk).version
             with CaptureQueriesContext(connection) as ctx, connection.execute_wrapper(timer):
                 start = time.perf_counter()
                 if sc.auth == "login":
@@ -362,7 +371,7 @@ def _count_queries(
                 elif sc.steps:
                     path, body = sc.steps[turn[0] % len(sc.steps)]
                     turn[0] += 1
-                    response = client.post(path, dict(parse_qsl(body)), **extra)
+                    response = client.post(path, {**dict(parse_qsl(body)), **version}, **extra)
                 else:
                     response = client.get(sc.path, **extra)
                 seconds = time.perf_counter() - start

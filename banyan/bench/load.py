@@ -31,6 +31,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 LOGIN_PATH = "/accounts/login/"
 TOKEN_PATH = "/api/v1/auth/token"  # noqa: S105 - a URL path, not a secret
 _CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+_VERSION = re.compile(rb'name="version" value="(\d+)"')
 
 
 class Http:
@@ -157,25 +158,30 @@ def percentile(values: list[float], q: float) -> float:
 
 class Steps:
     """A form posted in turn to each of a scenario's steps, as a signed-in browser posts
-    it: with the CSRF token of the page it was on, then following the redirect."""
+    it: with the CSRF token and the object's version (the hidden field every edit form
+    carries) of the page it was on, then following the redirect."""
 
     def __init__(self, http: Http, scenario: dict) -> None:
         self.http = http
         self.steps = scenario["steps"]
         self.page = scenario["form_page"]
         self.posted = 0
-        self.token = self._token(self.page)
+        self.token, self.version = self._token(self.page)
 
-    def _token(self, path: str) -> str:
+    def _token(self, path: str) -> tuple[str, str | None]:
         status, page = self.http.request("GET", path)
         found = _CSRF.search(page)
         if status != 200 or found is None:
             raise RuntimeError(f"{path} answered {status} without a CSRF token")
-        return found.group(1).decode()
+        version = _VERSION.search(page)
+        return found.group(1).decode(), version.group(1).decode() if version else None
 
     def post(self) -> tuple[float, int, int]:
         path, fields = self.steps[self.posted % len(self.steps)]
-        form = urlencode([("csrfmiddlewaretoken", self.token), *parse_qsl(fields)]).encode()
+        sent = [("csrfmiddlewaretoken", self.token), *parse_qsl(fields)]
+        if self.version is not None:
+            sent.append(("version", self.version))
+        form = urlencode(sent).encode()
         headers = {
             "Content-Type": "application/x-www-form-urlencoded",
             "Referer": self.http.base + self.page,
@@ -187,7 +193,7 @@ class Steps:
         location = self.http.last_location
         if status == 302 and location:
             # Untimed, as the browser shows the page the move sends it to.
-            self.token = self._token(urlsplit(location).path)
+            self.token, self.version = self._token(urlsplit(location).path)
         return elapsed, status, len(body)
 
     def finish(self) -> None:

@@ -21,6 +21,7 @@ from django.utils.translation import pgettext_lazy
 from banyan.common.bilingual import BilingualName
 from banyan.common.images import PhotoSizes
 from banyan.common.masking import mask_phone
+from banyan.common.versioning import Versioned
 from banyan.places.models import Building, Compound, Node
 
 from .workflow import OPEN_STATES, State
@@ -138,7 +139,11 @@ def is_tracking_code(code: str) -> bool:
     return len(code) == TRACKING_LENGTH and all(c in TRACKING_ALPHABET for c in code)
 
 
-class Case(models.Model):
+class Case(Versioned, models.Model):
+    # Suspending keeps the state before and the time: both are the state's own change.
+    VERSION_ALIASES = {"state_before_suspend": "state", "suspended_since": "state"}
+    VERSION_SHOWN = {"reporter_phone": "reporter_phone_masked"}
+
     community = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
     grid = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="cases")
     compound = models.ForeignKey(

@@ -21,3 +21,22 @@ class ValidationFailed(DomainError):
 
 class InvalidTransition(DomainError):
     """The object is not in the state the action expects (someone else acted first)."""
+
+
+class StaleEdit(DomainError):
+    """The edit was based on an older version of the object: someone changed it since.
+
+    `current` is the version now, `changed` the fields changed since the edit's version
+    (as far as the history names them), `obj` the object as it is now (locked when
+    raised), so an edge can show what changed and offer the edit again.
+    """
+
+    def __init__(self, message: str, *, current: int, changed: list[str], obj: object) -> None:
+        super().__init__(message, field="version")
+        self.current = current
+        self.changed = changed
+        self.obj = obj
+
+
+class VersionRequired(DomainError):
+    """An edit came without the version it was based on (the API answers 428)."""

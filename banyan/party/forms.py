@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from banyan.accounts.roles import Role
+from banyan.common.forms import VersionedForm
 from banyan.registry.forms import DateInput
 
 from .models import (
@@ -79,7 +80,7 @@ class MemberForm(forms.Form):
     former_unit = forms.CharField(label=_("Former unit"), max_length=100, required=False)
 
 
-class MemberEditForm(forms.Form):
+class MemberEditForm(VersionedForm):
     name = forms.CharField(label=_("Name"), max_length=50)
     phone = forms.CharField(
         label=_("Mobile phone"),
@@ -261,6 +262,10 @@ class RuleForm(forms.Form):
             who["membership"] = membership
         data["who"] = who
         return data
+
+
+class RuleChangeForm(VersionedForm, RuleForm):
+    """Changing a rule: the rule's fields and the rule's version the page showed."""
 
 
 class RegistrationForm(forms.Form):

@@ -24,6 +24,7 @@ from banyan.casework.models import VolunteerTeam
 from banyan.common.bilingual import BilingualName
 from banyan.common.images import PhotoSizes
 from banyan.common.masking import mask_phone
+from banyan.common.versioning import Versioned
 from banyan.places.models import Node
 
 from .workflow import TracingState
@@ -120,12 +121,14 @@ class MemberState(models.TextChoices):
 ServiceTeam = VolunteerTeam
 
 
-class Member(models.Model):
+class Member(Versioned, models.Model):
     """党员: a resident (linked to their person record) or someone living elsewhere.
 
     `branch` is the member's branch now (transfers keep the history); flags that change
     over time and matter to care rules (mobile, lost) also have dated periods
     (MemberPeriod), so past compliance is computed from what was true then."""
+
+    VERSION_SHOWN = {"phone": "phone_masked"}
 
     community = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
     branch = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="members")
@@ -346,7 +349,7 @@ THEMED_DAY = "themed_day"
 RULE_KINDS = [*ContactKind.choices, (THEMED_DAY, _("Themed party day"))]
 
 
-class Rule(BilingualName, models.Model):
+class Rule(BilingualName, Versioned, models.Model):
     """A care obligation as data: who (a filter), what (a contact kind), how often, and
     who answers for it. A rule is versioned: `code` names it across versions, and a
     change closes the running version at the end of its period and opens a new one,

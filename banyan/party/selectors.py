@@ -309,6 +309,16 @@ def rule_list(*, user: User) -> list[tuple[Node, list[Rule]]]:
     return [(c, [r for r in rows if r.community_id in (None, c.pk)]) for c in communities]
 
 
+def rule_chain_version(*, community_id: int, code: str) -> int:
+    """The version of a rule as a community sees it: the highest version among its
+    rows (the shared default's and the community's own). Every change raises it: an
+    edited waiting version is bumped, and a new version row continues the count."""
+    rows = Rule.objects.filter(code=code).filter(
+        Q(community__isnull=True) | Q(community_id=community_id)
+    )
+    return max(rows.values_list("version", flat=True), default=0)
+
+
 def get_rule_for_user(user: User, pk: int) -> tuple[Rule, Node]:
     """A rule version and the community the user would change it for, or Http404.
 

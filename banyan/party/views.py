@@ -260,16 +260,31 @@ def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     return _member_page(request, member, revealed=phone)
 
 
+def _member_initial(member: Member) -> dict:
+    initial = {f: getattr(member, f) for f in forms.MemberEditForm.base_fields}
+    # Never put the full number into the page: showing it is a logged reveal.
+    initial["phone"] = ""
+    return initial
+
+
 @login_required
 def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.get_member_for_user(request.user, pk)
     _require(selectors.caps_at_org(request.user, member.branch), Cap.MANAGE_PARTY)
-    form = forms.MemberEditForm(request.POST or None, in_service=member.in_service)
-    form.initial = {f: getattr(member, f) for f in form.fields}
+    form = forms.MemberEditForm(
+        request.POST or None, in_service=member.in_service, initial=_member_initial(member)
+    )
+    form.fields["phone"].help_text = _("On record: %(phone)s. Leave empty to keep it.") % {
+        "phone": member.phone_masked or "—"
+    }
     if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        if not values["phone"]:
+            values.pop("phone")
         done = run_service(
             form,
-            lambda: services.member_update(actor=request.user, member=member, **form.cleaned_data),
+            lambda: services.member_update(actor=request.user, member=member, **values),
+            current=_member_initial,
         )
         if done is not None:
             messages.success(request, _("Saved."))
@@ -663,7 +678,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 
 
 def _rule_values(d: dict) -> dict:
-    return {k: v for k, v in d.items() if k != "code"}
+    return {k: v for k, v in d.items() if k not in ("code", "version")}
 
 
 @login_required
@@ -690,28 +705,39 @@ def rule_create(request: HttpRequest) -> HttpResponse:
     return form_page(request, form, _("New care rule"), reverse("party:rule-list"))
 
 
+def _rule_initial(rule) -> dict:
+    fields = [f for f in forms.RuleForm.base_fields if f != "code" and not f.startswith("who_")]
+    return {f: getattr(rule, f) for f in fields} | forms.RuleForm.initial_who(rule.who)
+
+
 @login_required
 def rule_change(request: HttpRequest, pk: int) -> HttpResponse:
     rule, community = selectors.get_rule_for_user(request.user, pk)
-    fields = [f for f in forms.RuleForm.base_fields if f != "code" and not f.startswith("who_")]
-    initial = {f: getattr(rule, f) for f in fields} | forms.RuleForm.initial_who(rule.who)
-    form = forms.RuleForm(request.POST or None, initial=initial)
+    initial = _rule_initial(rule)
+    # The rule as the community sees it, not this one row: a change may replace the
+    # version waiting for the next period, whichever row the page was opened from.
+    initial["version"] = selectors.rule_chain_version(community_id=community.pk, code=rule.code)
+    form = forms.RuleChangeForm(request.POST or None, initial=initial)
     form.fields["code"].disabled = True
     form.fields["code"].initial = rule.code
     if request.method == "POST":
         ending = request.POST.get("end") == "1"
-        if ending or form.is_valid():
+        # Ending posts only the version, a change the whole form; either way a page with
+        # no or a broken version is shown again with the error.
+        if not form.has_error("version") and (ending or form.is_valid()):
             values = {} if ending else _rule_values(form.cleaned_data)
-            version = run_service(
-                form,
-                lambda: services.rule_change(
+
+            def change():
+                return services.rule_change(
                     actor=request.user,
                     community=community,
                     rule=rule,
+                    version=form.cleaned_data["version"],
                     active=not ending,
                     **values,
-                ),
-            )
+                )
+
+            version = run_service(form, change, current=_rule_initial)
             if version is not None:
                 messages.success(
                     request,

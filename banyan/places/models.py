@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from banyan.common.bilingual import BilingualName
 from banyan.common.ordering import node_sort_key
+from banyan.common.versioning import Versioned
 
 
 class NodeKind(models.TextChoices):
@@ -84,7 +85,7 @@ class PropertyManagement(models.TextChoices):
     NONE = "none", _("No property management")
 
 
-class Compound(models.Model):
+class Compound(Versioned, models.Model):
     """小区: a residential compound in one L2 grid."""
 
     community = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
@@ -110,7 +111,7 @@ class Compound(models.Model):
         return self.name
 
 
-class Building(models.Model):
+class Building(Versioned, models.Model):
     """楼栋: one building in a compound, with its volunteer building head."""
 
     community = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
@@ -184,7 +185,7 @@ class FacilityKind(BilingualName, models.Model):
         return self.display_name
 
 
-class Facility(models.Model):
+class Facility(Versioned, models.Model):
     """区域设施: a mapped facility at a node (and optionally in a compound)."""
 
     community = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")

@@ -25,12 +25,26 @@ from banyan.common.errors import ValidationFailed
 from banyan.common.ordering import natural_key
 from banyan.registry.models import Person, PersonStatus
 from banyan.timeline.services import record
+from banyan.timeline.versions import check_version
 
 from .models import Building, Compound, Facility, FacilityKind, Node, NodeKind, PropertyManagement
 
 User = AbstractBaseUser | AnonymousUser
 
 EARLIEST_YEAR = 1800
+
+# What an edit may change; a partial edit keeps the locked row's other values.
+COMPOUND_FIELDS = (
+    "name",
+    "property_management",
+    "address",
+    "year_built",
+    "management_company",
+    "lat",
+    "lng",
+)
+BUILDING_FIELDS = ("number", "era", "year_built", "floors", "units", "lat", "lng")
+FACILITY_FIELDS = ("node", "kind", "name", "compound", "note", "lat", "lng")
 
 
 # --- guards -----------------------------------------------------------------------
@@ -90,6 +104,14 @@ def _coordinate(value: Decimal | float | None, field: str, *, limit: int) -> Dec
 
 def _place_fields(lat: Decimal | float | None, lng: Decimal | float | None) -> dict[str, Any]:
     return {"lat": _coordinate(lat, "lat", limit=90), "lng": _coordinate(lng, "lng", limit=180)}
+
+
+def _merged(obj: Any, fields: tuple[str, ...], values: dict[str, Any]) -> dict[str, Any]:
+    """The locked row's values of `fields`, with the edit's `values` over them."""
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise ValidationFailed(_("Not a valid choice."), field=unknown[0])
+    return {f: values[f] if f in values else getattr(obj, f) for f in fields}
 
 
 def _apply(obj: Any, values: dict[str, Any]) -> list[str]:
@@ -181,32 +203,20 @@ def compound_create(
 
 @transaction.atomic
 def compound_update(
-    *,
-    actor: User,
-    compound: Compound,
-    name: str,
-    property_management: str,
-    address: str,
-    year_built: int | None,
-    management_company: str,
-    lat: Decimal | float | None,
-    lng: Decimal | float | None,
+    *, actor: User, compound: Compound, version: int | None, **values: Any
 ) -> Compound:
-    """Correct a compound's details. Its grid stays: moving a compound is a re-survey."""
+    """Correct a compound's details. Its grid stays: moving a compound is a re-survey.
+
+    `version` is the one the edit was based on (StaleEdit when the row moved on);
+    `values` (some of COMPOUND_FIELDS) are merged into the locked row.
+    """
     _require_at_grid(actor, compound.grid)
     compound = (
         Compound.objects.select_for_update(of=("self",)).select_related("grid").get(pk=compound.pk)
     )
+    check_version(compound, version)
     values = _clean_compound(
-        grid=compound.grid,
-        name=name,
-        address=address,
-        year_built=year_built,
-        property_management=property_management,
-        management_company=management_company,
-        lat=lat,
-        lng=lng,
-        exclude_pk=compound.pk,
+        grid=compound.grid, exclude_pk=compound.pk, **_merged(compound, COMPOUND_FIELDS, values)
     )
     changed = _apply(compound, values)
     if changed:
@@ -298,34 +308,24 @@ def building_create(
 
 @transaction.atomic
 def building_update(
-    *,
-    actor: User,
-    building: Building,
-    number: str,
-    era: str,
-    year_built: int | None,
-    floors: int,
-    units: int,
-    lat: Decimal | float | None,
-    lng: Decimal | float | None,
+    *, actor: User, building: Building, version: int | None, **values: Any
 ) -> Building:
-    """Correct a building's details; its compound and grid stay."""
+    """Correct a building's details; its compound and grid stay.
+
+    `version` is the one the edit was based on (StaleEdit when the row moved on);
+    `values` (some of BUILDING_FIELDS) are merged into the locked row.
+    """
     _require_at_grid(actor, building.grid, building.pk)
     building = (
         Building.objects.select_for_update(of=("self",))
         .select_related("compound")
         .get(pk=building.pk)
     )
+    check_version(building, version)
     values = _clean_building(
         compound=building.compound,
-        number=number,
-        era=era,
-        year_built=year_built,
-        floors=floors,
-        units=units,
-        lat=lat,
-        lng=lng,
         exclude_pk=building.pk,
+        **_merged(building, BUILDING_FIELDS, values),
     )
     changed = [f for f in _apply(building, values) if f != "sort_key"]
     if changed:
@@ -446,25 +446,25 @@ def facility_create(
 
 @transaction.atomic
 def facility_update(
-    *,
-    actor: User,
-    facility: Facility,
-    node: Node,
-    kind: FacilityKind | str,
-    name: str,
-    compound: Compound | None,
-    note: str,
-    lat: Decimal | float | None,
-    lng: Decimal | float | None,
+    *, actor: User, facility: Facility, version: int | None, **values: Any
 ) -> Facility:
-    """Correct a facility, or move it to another node the actor also manages."""
+    """Correct a facility, or move it to another node the actor also manages.
+
+    `version` is the one the edit was based on (StaleEdit when the row moved on);
+    `values` (some of FACILITY_FIELDS; `node` and `compound` as objects the caller
+    loaded through the selectors) are merged into the locked row.
+    """
     _require_at_node(actor, facility.node)
-    if node.pk != facility.node_id:
-        _require_at_node(actor, node)
-    facility = Facility.objects.select_for_update().get(pk=facility.pk)
-    values = _clean_facility(
-        node=node, compound=compound, kind=kind, name=name, note=note, lat=lat, lng=lng
+    facility = (
+        Facility.objects.select_for_update(of=("self",))
+        .select_related("node", "compound__grid", "kind")
+        .get(pk=facility.pk)
     )
+    check_version(facility, version)
+    merged = _merged(facility, FACILITY_FIELDS, values)
+    if merged["node"].pk != facility.node_id:
+        _require_at_node(actor, merged["node"])
+    values = _clean_facility(**merged)
     if values["community_id"] != facility.community_id:
         raise ValidationFailed(_("A facility stays in its community."), field="node")
     del values["community_id"]

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from banyan.common.forms import VersionedForm
 from banyan.places.models import Building
 
 from .models import Category, Gender, Household, Person, Relation, ResidenceType
@@ -18,7 +19,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class HouseholdForm(forms.Form):
+class HouseholdFields(forms.Form):
     unit = forms.CharField(label=_("Unit (entrance)"), max_length=16, required=False)
     room = forms.CharField(label=_("Room"), max_length=16, required=False)
     address = forms.CharField(
@@ -33,6 +34,10 @@ class HouseholdForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class HouseholdForm(VersionedForm, HouseholdFields):
+    """Editing a household: the fields, and the version the page showed."""
 
 
 class PersonForm(forms.Form):
@@ -62,7 +67,7 @@ class PersonForm(forms.Form):
     )
 
 
-class PersonEditForm(PersonForm):
+class PersonEditForm(VersionedForm, PersonForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["id_number"].help_text = _("Leave empty to keep the number on record.")
@@ -171,7 +176,7 @@ class CategoryEndForm(forms.Form):
     valid_to = forms.DateField(label=_("Ended on"), widget=DateInput())
 
 
-class HouseholdCreateForm(HouseholdForm):
+class HouseholdCreateForm(HouseholdFields):
     building = forms.ModelChoiceField(
         label=_("Building"), queryset=Building.objects.none(), required=False
     )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from banyan.common.bilingual import BilingualName
 from banyan.common.masking import mask_phone
+from banyan.common.versioning import Versioned
 from banyan.places.models import Building, Node
 
 
@@ -22,7 +23,7 @@ class HouseholdStatus(models.TextChoices):
     DISSOLVED = "dissolved", _("Dissolved")
 
 
-class Household(models.Model):
+class Household(Versioned, models.Model):
     """户: a home, either a room in a building or a free address outside any compound."""
 
     community = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
@@ -108,8 +109,15 @@ class PersonStatus(models.TextChoices):
     DECEASED = "deceased", _("Deceased")
 
 
-class Person(models.Model):
+class Person(Versioned, models.Model):
     """居民. The ID number is stored only encrypted, with a keyed hash for lookups."""
+
+    VERSION_ALIASES = {
+        "id_number_encrypted": "id_number",
+        "id_number_hash": "id_number",
+        "id_number_masked": "id_number",
+    }
+    VERSION_SHOWN = {"id_number": "id_number_masked", "phone": "phone_masked"}
 
     community = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
     grid = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")

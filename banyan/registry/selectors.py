@@ -145,6 +145,7 @@ def household_rows(*, user: User, qs: QuerySet[Household]) -> QuerySet[Household
             "verified_on",
             "situation_note",
             "member_count",
+            "version",
             building_number=F("b__number"),
             compound_id=F("b__compound_id"),
             compound_name=F("c__name"),

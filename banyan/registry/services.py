@@ -29,6 +29,7 @@ from banyan.common.phone import normalize_phone
 from banyan.common.pinyin import name_initials
 from banyan.places.models import Building, Node, NodeKind
 from banyan.timeline.services import record
+from banyan.timeline.versions import check_version
 
 from .models import (
     Category,
@@ -44,6 +45,8 @@ from .models import (
 from .selectors import SearchQuery
 
 User = AbstractBaseUser | AnonymousUser
+
+HOUSEHOLD_FIELDS = ("unit", "room", "address", "situation_note")
 
 PERSON_FIELDS = (
     "name",
@@ -196,25 +199,32 @@ def household_create(
 
 @transaction.atomic
 def household_update(
-    *,
-    actor: User,
-    household: Household,
-    unit: str,
-    room: str,
-    address: str,
-    situation_note: str,
+    *, actor: User, household: Household, version: int | None, **values: str
 ) -> Household:
-    """Correct where a household is recorded, or its situation note."""
+    """Correct where a household is recorded, or its situation note.
+
+    `version` is the one the edit was based on (StaleEdit when the row moved on; None
+    only for callers that did not show the row). `values` may hold some of
+    HOUSEHOLD_FIELDS: the others keep the locked row's values, so a patch is applied to
+    the row as it is now, never to a copy read before the lock.
+    """
     _require_household(actor, household)
     household = _lock_household(household)
-    place = _place(household.grid, household.building, unit, room, address)
+    check_version(household, version)
+    unknown = sorted(set(values) - set(HOUSEHOLD_FIELDS))
+    if unknown:
+        raise ValidationFailed(_("Not a valid choice."), field=unknown[0])
+    merged = {f: values.get(f, getattr(household, f)) for f in HOUSEHOLD_FIELDS}
+    place = _place(
+        household.grid, household.building, merged["unit"], merged["room"], merged["address"]
+    )
     _ensure_room_free(place, exclude_pk=household.pk)
     changes = {
         "unit": place["unit"],
         "room": place["room"],
         "address": place["address"],
         "sort_key": place["sort_key"],
-        "situation_note": clean_text(situation_note, "situation_note", max_length=2000),
+        "situation_note": clean_text(merged["situation_note"], "situation_note", max_length=2000),
     }
     saved = [f for f, v in changes.items() if getattr(household, f) != v]
     changed = [f for f in saved if f != "sort_key"]
@@ -370,10 +380,15 @@ def person_add(
 
 
 @transaction.atomic
-def person_update(*, actor: User, person: Person, **values: Any) -> Person:
-    """Correct a person's details. An empty ID number keeps the stored one."""
+def person_update(*, actor: User, person: Person, version: int | None, **values: Any) -> Person:
+    """Correct a person's details. An empty ID number keeps the stored one.
+
+    `version` is the one the edit was based on (StaleEdit when the row moved on); the
+    given `values` are merged into the locked row, absent ones keep its values.
+    """
     _require_household(actor, person.household)
     person = _lock_person(person)
+    check_version(person, version)
     merged = {f: getattr(person, f) for f in PERSON_FIELDS if f != "id_number"}
     merged.update({k: v for k, v in values.items() if k in PERSON_FIELDS})
     clean = _clean_person(merged, community_id=person.community_id, exclude_pk=person.pk)

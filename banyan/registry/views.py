@@ -120,18 +120,14 @@ def household_create(request: HttpRequest) -> HttpResponse:
     return form_page(request, form, _("Register a household"), subtitle=grid.name)
 
 
+def _household_initial(household: Household) -> dict:
+    return {f: getattr(household, f) for f in (*services.HOUSEHOLD_FIELDS, "version")}
+
+
 @login_required
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.get_household_for_user(request.user, pk, Cap.EDIT_REGISTRY)
-    form = forms.HouseholdForm(
-        request.POST or None,
-        initial={
-            "unit": household.unit,
-            "room": household.room,
-            "address": household.address,
-            "situation_note": household.situation_note,
-        },
-    )
+    form = forms.HouseholdForm(request.POST or None, initial=_household_initial(household))
     if request.method == "POST" and form.is_valid():
         if (
             run_service(
@@ -139,6 +135,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 lambda: services.household_update(
                     actor=request.user, household=household, **form.cleaned_data
                 ),
+                current=_household_initial,
             )
             is not None
         ):
@@ -337,12 +334,17 @@ def person_birth(request: HttpRequest, household_pk: int) -> HttpResponse:
     )
 
 
+def _person_initial(person: Person) -> dict:
+    initial = {f: getattr(person, f) for f in services.PERSON_FIELDS if f != "id_number"}
+    initial["phone"] = ""  # never put the full number into the page
+    initial["version"] = person.version
+    return initial
+
+
 @login_required
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = selectors.get_person_for_user(request.user, pk, Cap.EDIT_REGISTRY)
-    initial = {f: getattr(person, f) for f in services.PERSON_FIELDS if f != "id_number"}
-    initial["phone"] = ""  # never put the full number into the page
-    form = forms.PersonEditForm(request.POST or None, initial=initial)
+    form = forms.PersonEditForm(request.POST or None, initial=_person_initial(person))
     form.fields["phone"].help_text = _("On record: %(phone)s. Leave empty to keep it.") % {
         "phone": person.phone_masked or "—"
     }
@@ -352,7 +354,9 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             d.pop("phone")
         if (
             run_service(
-                form, lambda: services.person_update(actor=request.user, person=person, **d)
+                form,
+                lambda: services.person_update(actor=request.user, person=person, **d),
+                current=_person_initial,
             )
             is not None
         ):

@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
+from banyan.common.versioning import Versioned
 from banyan.places.models import Node
 
 from .models import Event, EventLink
@@ -32,11 +33,17 @@ def record(
     """Write one event and link it to each household and person it concerns.
 
     A person is also linked through their current household, so a person's event
-    appears on the household timeline too.
+    appears on the household timeline too. When the subject is a versioned row, the
+    event records the version the change made and the fields it saved, so "what
+    changed since version n" can be answered (timeline.versions).
     """
     assert transaction.get_connection().in_atomic_block, (
         "record() runs inside a service's transaction"
     )
+    data = dict(data or {})
+    if isinstance(subject, Versioned):
+        data["version"] = subject.version
+        data["changed"] = subject.take_changes()
     event = Event.objects.create(
         community=community,
         verb=verb,
@@ -44,7 +51,7 @@ def record(
         occurred_on=occurred_on or timezone.localdate(),
         actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
         on_behalf_of=on_behalf_of,
-        data=data or {},
+        data=data,
         sensitive=sensitive,
         subject_type=subject._meta.model_name if subject is not None else "",
         subject_id=subject.pk if subject is not None else None,

@@ -29,7 +29,7 @@ from banyan.registry.selectors import get_household_for_user, get_person_for_use
 from ..auth import actor
 from ..pagination import page, page_of
 from ..routing import Router
-from ..schemas import ErrorOut, ListParams, Page
+from ..schemas import ConflictOut, ErrorOut, ListParams, Page
 from ..schemas_casework import (
     CaseDetailOut,
     CaseEventOut,
@@ -60,6 +60,7 @@ def _case_fields(case: Case, caps: frozenset[str], readable: bool) -> dict[str, 
     registry = Cap.VIEW_REGISTRY in caps and readable
     return {
         "id": case.pk,
+        "version": case.version,
         "title": case.title if readable else case.category.display_name,
         "category": case.category.code,
         "category_name": case.category.display_name,
@@ -280,10 +281,15 @@ def _hand_off_grid(case: Case, p: TransitionIn) -> Any:
 Handler = Callable[[Any, Case, TransitionIn], Case]
 
 TRANSITIONS: dict[str, Handler] = {
-    "accept": lambda u, c, p: services.case_accept(actor=u, case=c),
-    "reject": lambda u, c, p: services.case_reject(actor=u, case=c, reason=p.reason),
+    "accept": lambda u, c, p: services.case_accept(actor=u, case=c, version=p.version),
+    "reject": lambda u, c, p: services.case_reject(
+        actor=u, case=c, reason=p.reason, version=p.version
+    ),
     "mark_duplicate": lambda u, c, p: services.case_mark_duplicate(
-        actor=u, case=c, original=_original(u, p)
+        actor=u,
+        case=c,
+        original=_original(u, p),
+        version=p.version,
     ),
     "assign": lambda u, c, p: services.case_assign(
         actor=u,
@@ -292,23 +298,45 @@ TRANSITIONS: dict[str, Handler] = {
         assignee=_assignee(c, p.route, p.assignee),
         team=p.team,
         note=p.note,
+        version=p.version,
     ),
     "hand_off": lambda u, c, p: services.case_hand_off(
-        actor=u, case=c, grid=_hand_off_grid(c, p), note=p.note
+        actor=u,
+        case=c,
+        grid=_hand_off_grid(c, p),
+        note=p.note,
+        version=p.version,
     ),
-    "start": lambda u, c, p: services.case_start(actor=u, case=c),
+    "start": lambda u, c, p: services.case_start(actor=u, case=c, version=p.version),
     "resolve": lambda u, c, p: services.case_resolve(
-        actor=u, case=c, note=p.note, public_note=p.public_note
+        actor=u,
+        case=c,
+        note=p.note,
+        public_note=p.public_note,
+        version=p.version,
     ),
-    "suspend": lambda u, c, p: services.case_suspend(actor=u, case=c, reason=p.reason),
-    "resume": lambda u, c, p: services.case_resume(actor=u, case=c),
-    "escalate": lambda u, c, p: services.case_escalate(actor=u, case=c, reason=p.reason),
-    "close": lambda u, c, p: services.case_close(actor=u, case=c, note=p.note),
+    "suspend": lambda u, c, p: services.case_suspend(
+        actor=u, case=c, reason=p.reason, version=p.version
+    ),
+    "resume": lambda u, c, p: services.case_resume(actor=u, case=c, version=p.version),
+    "escalate": lambda u, c, p: services.case_escalate(
+        actor=u, case=c, reason=p.reason, version=p.version
+    ),
+    "close": lambda u, c, p: services.case_close(actor=u, case=c, note=p.note, version=p.version),
     "confirm": lambda u, c, p: services.case_confirm(
-        actor=u, case=c, rating=p.rating or 0, comment=p.comment, on_behalf_of=p.on_behalf_of
+        actor=u,
+        case=c,
+        rating=p.rating or 0,
+        comment=p.comment,
+        on_behalf_of=p.on_behalf_of,
+        version=p.version,
     ),
     "reopen": lambda u, c, p: services.case_reopen(
-        actor=u, case=c, comment=p.comment, on_behalf_of=p.on_behalf_of
+        actor=u,
+        case=c,
+        comment=p.comment,
+        on_behalf_of=p.on_behalf_of,
+        version=p.version,
     ),
     "note": lambda u, c, p: services.case_note(actor=u, case=c, note=p.note, public=p.public),
     "edit_public_text": lambda u, c, p: services.case_public_text_edit(
@@ -325,7 +353,7 @@ TRANSITIONS: dict[str, Handler] = {
 
 @router.post(
     "/cases/{id}/transitions",
-    response={200: CaseDetailOut, 409: ErrorOut, **WRITE},
+    response={200: CaseDetailOut, 409: ConflictOut | ErrorOut, **WRITE},
     description=(
         'Move the case. Body: `{"action": <action>, ...parameters}`:\n\n'
         "- `accept`\n"
@@ -346,8 +374,11 @@ TRANSITIONS: dict[str, Handler] = {
         "- `edit_public_text`: `public_text`; `hide_public_text`; `show_public_text` (a "
         "report a resident sent through the QR poster or Open311: its own words are "
         "published, as corrected or hidden here; nothing staff write is)\n\n"
-        "An unknown action or a bad parameter is 400 naming the field; a move the case's "
-        "state does not allow (someone acted first) is 409; a case outside your scope is 404."
+        "Send the case's `version` as you read it to make the move conditional: when the "
+        "case changed since, the answer is 409 with the version now and the fields that "
+        "changed (the web pages always send it). An unknown action or a bad parameter is 400 "
+        "naming the field; a move the case's state does not allow (someone acted first) is "
+        "409; a case outside your scope is 404."
     ),
 )
 def transition_case(request: HttpRequest, id: int, payload: TransitionIn) -> Any:

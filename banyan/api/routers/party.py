@@ -25,7 +25,8 @@ from banyan.places.selectors import get_node_for_user
 from ..auth import actor
 from ..pagination import page, page_of
 from ..routing import Router
-from ..schemas import ErrorOut, ListParams, Page, PageParams
+from ..schemas import ErrorOut, ListParams, Page, PageParams, version_field
+from ..versions import EDIT, take_version
 
 router = Router(tags=["party"])
 
@@ -59,6 +60,7 @@ class OrgOut(Schema):
 
 class MemberOut(Schema):
     id: int
+    version: int = Field(description="Goes up with every change; an edit sends it back")
     name: str
     community: int
     branch: int
@@ -102,6 +104,28 @@ class MemberOut(Schema):
     @staticmethod
     def resolve_phone(obj: Member) -> str:
         return obj.phone_masked
+
+
+class MemberPatch(Schema):
+    """A member's own details; branch, mobility and contact status change through their own
+    actions on the pages, which keep their history."""
+
+    version: int | None = version_field(required=True)
+    name: str | None = Field(None, max_length=50)
+    phone: str | None = Field(None, max_length=32, description="The full new number")
+    address: str | None = Field(None, max_length=200)
+    membership: str | None = Field(None, max_length=16)
+    joined_party_on: dt.date | None = None
+    retired: bool | None = None
+    restructured: bool | None = None
+    former_unit: str | None = Field(None, max_length=100)
+    unit: str | None = Field(None, max_length=100)
+    skills: str | None = Field(None, max_length=200)
+    team: str | None = Field(None, max_length=8)
+
+
+# Fields whose null means "unchanged" (they cannot be empty); elsewhere null empties.
+_NULL_KEEPS = frozenset({"name", "membership", "retired", "restructured"})
 
 
 class MemberFilters(ListParams):
@@ -270,6 +294,17 @@ def get_member(request: HttpRequest, id: int) -> Any:
     member = selectors.get_member_for_user(user, id)
     services.member_viewed(actor=user, member=member, ip=client_ip(request), via="api")
     return member
+
+
+@router.patch("/party/members/{id}", response={200: MemberOut, **WRITE, **EDIT})
+def update_member(request: HttpRequest, id: int, payload: MemberPatch) -> Any:
+    """Correct a member's details (posts that manage the branch); `version` is required."""
+    user = actor(request)
+    member = selectors.get_member_for_user(user, id)
+    changes = payload.dict(exclude_unset=True)
+    version = take_version(changes)
+    changes = {k: v for k, v in changes.items() if v is not None or k not in _NULL_KEEPS}
+    return services.member_update(actor=user, member=member, version=version, **changes)
 
 
 # --- contacts ----------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from ..schemas import (
     NodeOut,
     Page,
 )
+from ..versions import EDIT, take_version
 
 router = Router(tags=["places"])
 
@@ -97,24 +98,14 @@ def create_compound(request: HttpRequest, payload: CompoundIn) -> Any:
     return Status(201, services.compound_create(actor=user, grid=grid, **data))
 
 
-@router.patch("/compounds/{id}", response={200: CompoundOut, **WRITE})
+@router.patch("/compounds/{id}", response={200: CompoundOut, **WRITE, **EDIT})
 def update_compound(request: HttpRequest, id: int, payload: CompoundPatch) -> Any:
+    """Change the fields sent; `version` is required."""
     user = actor(request)
     compound = selectors.get_compound_for_user(user, id)
-    values = {
-        f: getattr(compound, f)
-        for f in (
-            "name",
-            "property_management",
-            "address",
-            "year_built",
-            "management_company",
-            "lat",
-            "lng",
-        )
-    }
-    values.update(_changes(payload))
-    return services.compound_update(actor=user, compound=compound, **values)
+    changes = _changes(payload)
+    version = take_version(changes)
+    return services.compound_update(actor=user, compound=compound, version=version, **changes)
 
 
 # --- buildings ----------------------------------------------------------------------
@@ -150,16 +141,14 @@ def create_building(request: HttpRequest, payload: BuildingIn) -> Any:
     return Status(201, selectors.get_building_for_user(user, building.pk))
 
 
-@router.patch("/buildings/{id}", response={200: BuildingOut, **WRITE})
+@router.patch("/buildings/{id}", response={200: BuildingOut, **WRITE, **EDIT})
 def update_building(request: HttpRequest, id: int, payload: BuildingPatch) -> Any:
+    """Change the fields sent; `version` is required."""
     user = actor(request)
     building = selectors.get_building_for_user(user, id)
-    values = {
-        f: getattr(building, f)
-        for f in ("number", "era", "year_built", "floors", "units", "lat", "lng")
-    }
-    values.update(_changes(payload))
-    services.building_update(actor=user, building=building, **values)
+    changes = _changes(payload)
+    version = take_version(changes)
+    services.building_update(actor=user, building=building, version=version, **changes)
     return selectors.get_building_for_user(user, building.pk)
 
 
@@ -204,27 +193,15 @@ def create_facility(request: HttpRequest, payload: FacilityIn) -> Any:
     return Status(201, services.facility_create(actor=user, node=node, compound=compound, **data))
 
 
-@router.patch("/facilities/{id}", response={200: FacilityOut, **WRITE})
+@router.patch("/facilities/{id}", response={200: FacilityOut, **WRITE, **EDIT})
 def update_facility(request: HttpRequest, id: int, payload: FacilityPatch) -> Any:
+    """Change the fields sent; `version` is required."""
     user = actor(request)
     facility = selectors.get_facility_for_user(user, id)
     changes = _changes(payload)
-    node = selectors.get_node_for_user(user, changes.pop("node")) if "node" in changes else None
-    if "compound" in changes:
-        compound_id = changes.pop("compound")
-        compound = (
-            selectors.get_compound_for_user(user, compound_id) if compound_id is not None else None
-        )
-    else:
-        compound = facility.compound
-    values: dict[str, Any] = {
-        "node": node or facility.node,
-        "compound": compound,
-        "kind": facility.kind,
-        "name": facility.name,
-        "note": facility.note,
-        "lat": facility.lat,
-        "lng": facility.lng,
-    }
-    values.update(changes)
-    return services.facility_update(actor=user, facility=facility, **values)
+    version = take_version(changes)
+    if "node" in changes:
+        changes["node"] = selectors.get_node_for_user(user, changes["node"])
+    if changes.get("compound") is not None:
+        changes["compound"] = selectors.get_compound_for_user(user, changes["compound"])
+    return services.facility_update(actor=user, facility=facility, version=version, **changes)

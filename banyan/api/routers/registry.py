@@ -49,6 +49,7 @@ from ..schemas import (
     RevealIn,
     RevealOut,
 )
+from ..versions import EDIT, take_version
 
 router = Router(tags=["registry"])
 
@@ -67,6 +68,7 @@ def _household_row_out(row: dict[str, Any], user: Any) -> dict[str, Any]:
     )
     return {
         "id": row["id"],
+        "version": row["version"],
         "label": selectors.row_label(row),
         "community": row["community_id"],
         "grid": row["grid_id"],
@@ -106,6 +108,7 @@ def _person_out(person: Person, caps: frozenset[str]) -> PersonOut | PersonBrief
     ]
     return PersonOut(
         id=person.pk,
+        version=person.version,
         name=person.name,
         household=person.household_id,
         relation=person.relation,
@@ -186,13 +189,19 @@ def create_household(request: HttpRequest, payload: HouseholdIn) -> Any:
     return Status(201, _household_row_out(row, user))
 
 
-@router.patch("/households/{id}", response={200: HouseholdOut, **WRITE})
+@router.patch("/households/{id}", response={200: HouseholdOut, **WRITE, **EDIT})
 def update_household(request: HttpRequest, id: int, payload: HouseholdPatch) -> Any:
+    """Change the fields sent (null empties one); `version` is required."""
     user = actor(request)
     household = selectors.get_household_for_user(user, id)
-    values = {f: getattr(household, f) for f in ("unit", "room", "address", "situation_note")}
-    values.update({k: v or "" for k, v in payload.dict(exclude_unset=True).items()})
-    household = services.household_update(actor=user, household=household, **values)
+    changes = payload.dict(exclude_unset=True)
+    version = take_version(changes)
+    household = services.household_update(
+        actor=user,
+        household=household,
+        version=version,
+        **{k: v or "" for k, v in changes.items()},
+    )
     return _household_row_out(selectors.household_row(user=user, household=household), user)
 
 
@@ -304,12 +313,15 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Any:
     return Status(201, _one_person_out(user, person))
 
 
-@router.patch("/persons/{id}", response={200: PersonOut | PersonBrief, **WRITE})
+@router.patch("/persons/{id}", response={200: PersonOut | PersonBrief, **WRITE, **EDIT})
 def update_person(request: HttpRequest, id: int, payload: PersonPatch) -> Any:
-    """Correct a person's details. An empty or absent `id_number` keeps the stored one."""
+    """Correct a person's details. An empty or absent `id_number` keeps the stored one;
+    `version` is required."""
     user = actor(request)
     person = selectors.get_person_for_user(user, id)
-    person = services.person_update(actor=user, person=person, **payload.dict(exclude_unset=True))
+    changes = payload.dict(exclude_unset=True)
+    version = take_version(changes)
+    person = services.person_update(actor=user, person=person, version=version, **changes)
     return _one_person_out(user, person)
 
 

@@ -27,6 +27,7 @@ ENDPOINTS = [
     ("get", "/party/members?branch={branch}", None),
     ("get", "/party/contacts?member={member}", None),
     ("post", "/party/contacts", {"member": "{member}", "kind": "call"}),
+    ("patch", "/party/members/{member}", {"version": 1, "skills": "理发"}),
 ]
 
 
@@ -60,7 +61,7 @@ def _call(client, method, path, body, ids):
     filled = {
         k: ids[v[1:-1]] if isinstance(v, str) and v.startswith("{") else v for k, v in body.items()
     }
-    return client.post(path, filled)
+    return getattr(client, method)(path, filled)
 
 
 def test_the_branch_secretary_reaches_every_endpoint(p):

@@ -18,18 +18,18 @@ ENDPOINTS_1_1 = [
     ("get", "/nodes?parent={grid}", None),
     ("get", "/compounds?node={grid}", None),
     ("get", "/compounds/{compound}", None),
-    ("patch", "/compounds/{compound}", {"name": "改名"}),
+    ("patch", "/compounds/{compound}", {"version": 1, "name": "改名"}),
     ("post", "/compounds", {"grid": "{grid}", "name": "新", "property_management": "none"}),
     ("get", "/buildings?node={grid}", None),
     ("get", "/buildings?compound={compound}", None),
     ("get", "/buildings/{building}", None),
-    ("patch", "/buildings/{building}", {"floors": 7}),
+    ("patch", "/buildings/{building}", {"version": 1, "floors": 7}),
     ("put", "/buildings/{building}/head", {"person": "{person}"}),
     ("post", "/buildings", {"compound": "{compound}", "number": "9栋"}),
     ("get", "/facilities?node={grid}", None),
     ("get", "/facilities?compound={compound}", None),
     ("get", "/facilities/{facility}", None),
-    ("patch", "/facilities/{facility}", {"name": "改名"}),
+    ("patch", "/facilities/{facility}", {"version": 1, "name": "改名"}),
     ("post", "/facilities", {"node": "{grid}", "kind": "venue", "name": "新"}),
 ]
 
@@ -235,7 +235,7 @@ def test_compound_names_are_unique_in_a_community(tree, as_user):
 
 def test_bob_patches_a_compound(tree, as_user):
     compound = tree.home_1_1.compound
-    r = as_user("bob").patch(f"/compounds/{compound.pk}", {"address": "振兴大道1号"})
+    r = as_user("bob").patch(f"/compounds/{compound.pk}", {"version": 1, "address": "振兴大道1号"})
     assert r.status_code == 200, r.content
     compound.refresh_from_db()
     assert compound.address == "振兴大道1号"
@@ -245,13 +245,17 @@ def test_bob_patches_a_compound(tree, as_user):
 
 def test_a_patch_that_changes_nothing_writes_no_event(tree, as_user):
     before = Event.objects.count()
-    r = as_user("bob").patch(f"/compounds/{tree.home_1_1.compound.pk}", {"name": "皮鞋厂小区"})
+    r = as_user("bob").patch(
+        f"/compounds/{tree.home_1_1.compound.pk}", {"version": 1, "name": "皮鞋厂小区"}
+    )
     assert r.status_code == 200
     assert Event.objects.count() == before
 
 
 def test_frank_may_not_patch_a_compound(tree, as_user):
-    r = as_user("frank").patch(f"/compounds/{tree.home_1_1.compound.pk}", {"name": "x"})
+    r = as_user("frank").patch(
+        f"/compounds/{tree.home_1_1.compound.pk}", {"version": 1, "name": "x"}
+    )
     assert r.status_code == 403
 
 
@@ -289,7 +293,7 @@ def test_bob_creates_and_patches_a_building(tree, as_user):
     assert building.grid == tree.l2_1_1
     assert Event.objects.filter(verb="building_created", subject_id=building.pk).count() == 1
 
-    r = bob.patch(f"/buildings/{building.pk}", {"floors": 8, "year_built": None})
+    r = bob.patch(f"/buildings/{building.pk}", {"version": 1, "floors": 8, "year_built": None})
     assert r.status_code == 200
     building.refresh_from_db()
     assert building.floors == 8
@@ -307,7 +311,9 @@ def test_building_numbers_and_floors_are_checked(tree, as_user):
 
 
 def test_a_building_head_may_not_edit_the_building(tree, as_user):
-    r = as_user("dave").patch(f"/buildings/{tree.home_1_1.building.pk}", {"floors": 9})
+    r = as_user("dave").patch(
+        f"/buildings/{tree.home_1_1.building.pk}", {"version": 1, "floors": 9}
+    )
     assert r.status_code == 403
 
 
@@ -356,7 +362,7 @@ def test_bob_creates_and_patches_a_facility(tree, as_user):
     assert facility.community == tree.community
     assert Event.objects.filter(verb="facility_created", subject_id=facility.pk).count() == 1
 
-    r = bob.patch(f"/facilities/{facility.pk}", {"note": "树下", "compound": None})
+    r = bob.patch(f"/facilities/{facility.pk}", {"version": 1, "note": "树下", "compound": None})
     assert r.status_code == 200, r.content
     assert r.json()["note"] == "树下"
     assert Event.objects.filter(verb="facility_updated", subject_id=facility.pk).count() == 1

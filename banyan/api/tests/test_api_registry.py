@@ -21,14 +21,14 @@ NEW_ID = make_id_number("530802", dt.date(1980, 5, 6), 123)  # a man born 1980-0
 # Every registry endpoint that names one of grid 1-1's objects, as (method, path, body).
 ENDPOINTS_1_1 = [
     ("get", "/households/{household}", None),
-    ("patch", "/households/{household}", {"situation_note": "x"}),
+    ("patch", "/households/{household}", {"version": 1, "situation_note": "x"}),
     ("get", "/households/{household}/timeline", None),
     ("get", "/households?node={grid}", None),
     ("get", "/households?compound={compound}", None),
     ("get", "/households?building={building}", None),
     ("post", "/households", {"grid": "{grid}", "building": "{building}", "room": "102"}),
     ("get", "/persons/{person}", None),
-    ("patch", "/persons/{person}", {"name": "改名"}),
+    ("patch", "/persons/{person}", {"version": 1, "name": "改名"}),
     ("post", "/persons/{person}/reveal", {"field": "id_number"}),
     ("post", "/persons/{person}/reveal", {"field": "phone"}),
     ("get", "/persons/{person}/timeline", None),
@@ -187,14 +187,18 @@ def test_a_taken_room_is_a_400_naming_the_room(tree, as_user):
 
 
 def test_a_building_head_may_not_edit_a_household(tree, as_user):
-    r = as_user("dave").patch(f"/households/{tree.home_1_1.household.pk}", {"room": "909"})
+    r = as_user("dave").patch(
+        f"/households/{tree.home_1_1.household.pk}", {"version": 1, "room": "909"}
+    )
     assert r.status_code == 403
     assert r.json()["detail"]
 
 
 def test_bob_patches_a_household(tree, as_user):
     household = tree.home_1_1.household
-    r = as_user("bob").patch(f"/households/{household.pk}", {"situation_note": "已走访"})
+    r = as_user("bob").patch(
+        f"/households/{household.pk}", {"version": 1, "situation_note": "已走访"}
+    )
     assert r.status_code == 200, r.content
     household.refresh_from_db()
     assert household.situation_note == "已走访"
@@ -389,7 +393,7 @@ def test_a_building_head_may_not_add_a_person(tree, as_user):
 
 def test_bob_patches_a_person(tree, as_user):
     person = tree.home_1_1.person
-    r = as_user("bob").patch(f"/persons/{person.pk}", {"phone": "13655556666"})
+    r = as_user("bob").patch(f"/persons/{person.pk}", {"version": 1, "phone": "13655556666"})
     assert r.status_code == 200, r.content
     assert r.json()["phone"] == "136****6666"
     assert b"13655556666" not in r.content
@@ -410,8 +414,10 @@ def _end_dibao(tree) -> None:
 
 def test_timelines_show_events_newest_first(tree, as_user):
     bob = as_user("bob")
-    bob.patch(f"/households/{tree.home_1_1.household.pk}", {"situation_note": "已走访"})
-    bob.patch(f"/persons/{tree.home_1_1.person.pk}", {"registered_address": "思茅区"})
+    bob.patch(
+        f"/households/{tree.home_1_1.household.pk}", {"version": 1, "situation_note": "已走访"}
+    )
+    bob.patch(f"/persons/{tree.home_1_1.person.pk}", {"version": 1, "registered_address": "思茅区"})
     household = bob.get(f"/households/{tree.home_1_1.household.pk}/timeline").json()
     assert [e["verb"] for e in household["items"]] == ["person_updated", "household_updated"]
     assert household["count"] == 2

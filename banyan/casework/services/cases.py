@@ -30,6 +30,7 @@ from banyan.common.phone import normalize_phone
 from banyan.places.models import Building, Node, NodeKind
 from banyan.registry.models import Household, Person
 from banyan.timeline.services import record
+from banyan.timeline.versions import check_version
 
 from ..models import (
     RESIDENT_CHANNELS,
@@ -134,20 +135,33 @@ def _save(case: Case, *fields: str) -> None:
 
 
 def _locked(
-    actor: User | None, case: Case, action: str, cap: str | None = Cap.HANDLE_CASES
+    actor: User | None,
+    case: Case,
+    action: str,
+    cap: str | None = Cap.HANDLE_CASES,
+    version: int | None = None,
 ) -> Case:
-    """Lock the case row, then check (on the fresh row) that the actor may act and that
-    the case is in a state the action expects. `cap` None: a resident's own move."""
+    """Lock the case row, then check (on the fresh row) that the actor may act, that it is
+    still at the `version` the move was based on (None: not checked, for a resident's
+    move and API clients that send none) and that the case is in a state the action
+    expects. `cap` None: a resident's own move."""
     locked = _lock(case)
     if cap is not None:
         _require(actor, locked, cap)
+    check_version(locked, version)
     _expect(locked, action)
     return locked
 
 
-def _move(actor: User | None, case: Case, action: str, cap: str | None = Cap.HANDLE_CASES) -> Case:
+def _move(
+    actor: User | None,
+    case: Case,
+    action: str,
+    cap: str | None = Cap.HANDLE_CASES,
+    version: int | None = None,
+) -> Case:
     """The common core of a transition: lock, check, set the target state."""
-    locked = _locked(actor, case, action, cap)
+    locked = _locked(actor, case, action, cap, version)
     target = MOVES[action].target
     if target is not None:
         locked.state = target
@@ -303,19 +317,19 @@ def case_create(
 
 
 @transaction.atomic
-def case_accept(*, actor: User, case: Case) -> Case:
+def case_accept(*, actor: User, case: Case, version: int | None = None) -> Case:
     """The grid takes the case on (from the QR form, a building head or the API)."""
-    case = _move(actor, case, "accept")
+    case = _move(actor, case, "accept", version=version)
     _save(case, "state")
     _event(actor, case, "case_accepted", public=True)
     return case
 
 
 @transaction.atomic
-def case_reject(*, actor: User, case: Case, reason: str) -> Case:
+def case_reject(*, actor: User, case: Case, reason: str, version: int | None = None) -> Case:
     """Refuse a case, telling the resident why."""
     reason = clean_text(reason, "reason", required=True, max_length=300)
-    case = _move(actor, case, "reject")
+    case = _move(actor, case, "reject", version=version)
     case.public_note = reason
     case.closed_at = timezone.now()
     _save(case, "state", "public_note", "closed_at")
@@ -324,7 +338,9 @@ def case_reject(*, actor: User, case: Case, reason: str) -> Case:
 
 
 @transaction.atomic
-def case_mark_duplicate(*, actor: User, case: Case, original: Case) -> Case:
+def case_mark_duplicate(
+    *, actor: User, case: Case, original: Case, version: int | None = None
+) -> Case:
     """Point a case at the one it repeats; later updates go to the original too."""
     original = Case.objects.select_related("duplicate_of").get(pk=original.pk)
     _require(actor, original, Cap.VIEW_CASES)
@@ -333,7 +349,7 @@ def case_mark_duplicate(*, actor: User, case: Case, original: Case) -> Case:
         raise ValidationFailed(_("A case cannot duplicate itself."), field="original")
     if root.community_id != case.community_id:
         raise ValidationFailed(_("Choose a case of the same community."), field="original")
-    case = _move(actor, case, "mark_duplicate")
+    case = _move(actor, case, "mark_duplicate", version=version)
     case.duplicate_of = root
     case.closed_at = timezone.now()
     _save(case, "state", "duplicate_of", "closed_at")
@@ -376,6 +392,7 @@ def case_assign(
     assignee: AbstractBaseUser | None = None,
     team: str = "",
     note: str = "",
+    version: int | None = None,
 ) -> Case:
     """Route the case: to the window, as the grid worker's errand (代办), to the repair
     centre, to a volunteer team, or to a named grid worker."""
@@ -384,7 +401,7 @@ def case_assign(
         if not team:
             raise ValidationFailed(_("Choose the volunteer team."), field="team")
         team = clean_choice(team, VolunteerTeam, "team")
-    case = _move(actor, case, "assign")
+    case = _move(actor, case, "assign", version=version)
     _check_assignee(case, route, assignee)
     case.route = route
     case.assignee_id = assignee.pk if assignee is not None else None
@@ -406,12 +423,14 @@ def case_assign(
 
 
 @transaction.atomic
-def case_hand_off(*, actor: User, case: Case, grid: Node, note: str) -> Case:
+def case_hand_off(
+    *, actor: User, case: Case, grid: Node, note: str, version: int | None = None
+) -> Case:
     """流转: pass the case to another L2 grid of the community, which accepts it anew."""
     if grid.kind != NodeKind.GRID_L2 or grid.community_id != case.community_id:
         raise ValidationFailed(_("Choose a second-level grid of this community."), field="grid")
     note = clean_text(note, "note", required=True, max_length=300)
-    case = _move(actor, case, "hand_off")
+    case = _move(actor, case, "hand_off", version=version)
     if grid.pk == case.grid_id:
         raise ValidationFailed(_("The case is already in this grid."), field="grid")
     source = case.grid
@@ -428,8 +447,8 @@ def case_hand_off(*, actor: User, case: Case, grid: Node, note: str) -> Case:
 
 
 @transaction.atomic
-def case_start(*, actor: User, case: Case) -> Case:
-    case = _move(actor, case, "start")
+def case_start(*, actor: User, case: Case, version: int | None = None) -> Case:
+    case = _move(actor, case, "start", version=version)
     _save(case, "state")
     _event(actor, case, "case_started", public=True)
     return case
@@ -443,13 +462,14 @@ def case_resolve(
     note: str,
     public_note: str = "",
     photos: Iterable[UploadedFile] = (),
+    version: int | None = None,
 ) -> Case:
     """The work is done; the resident is asked "is it fixed?". An errand (代办) needs
     proof of hand-over: a note and a photo. `note` is internal; only `public_note`, written
     for the resident, is shown on the tracking page and in Open311."""
     note = clean_text(note, "note", required=True, max_length=1000)
     cleaned = [clean_photo(p) for p in photos]
-    locked = _locked(actor, case, "resolve")
+    locked = _locked(actor, case, "resolve", version=version)
     if locked.route == Route.ERRAND and not cleaned:
         raise ValidationFailed(_("An errand needs a photo of the hand-over."), field="photos")
     locked.state = State.RESOLVED
@@ -471,10 +491,10 @@ def case_resolve(
 
 
 @transaction.atomic
-def case_suspend(*, actor: User, case: Case, reason: str) -> Case:
+def case_suspend(*, actor: User, case: Case, reason: str, version: int | None = None) -> Case:
     """挂起: stop the deadline clock (waiting for a part, for the resident …)."""
     reason = clean_text(reason, "reason", required=True, max_length=300)
-    locked = _locked(actor, case, "suspend")
+    locked = _locked(actor, case, "suspend", version=version)
     locked.state_before_suspend = locked.state
     locked.state = State.SUSPENDED
     locked.suspended_since = timezone.now()
@@ -484,9 +504,9 @@ def case_suspend(*, actor: User, case: Case, reason: str) -> Case:
 
 
 @transaction.atomic
-def case_resume(*, actor: User, case: Case) -> Case:
+def case_resume(*, actor: User, case: Case, version: int | None = None) -> Case:
     """解挂: the clock runs again; the due time moves by the time spent suspended."""
-    locked = _locked(actor, case, "resume")
+    locked = _locked(actor, case, "resume", version=version)
     now = timezone.now()
     paused = now - (locked.suspended_since or now)
     locked.due_at = locked.due_at + paused
@@ -505,10 +525,10 @@ def case_resume(*, actor: User, case: Case) -> Case:
 
 
 @transaction.atomic
-def case_escalate(*, actor: User, case: Case, reason: str) -> Case:
+def case_escalate(*, actor: User, case: Case, reason: str, version: int | None = None) -> Case:
     """Send the case to the committee meeting (党总支会议)."""
     reason = clean_text(reason, "reason", required=True, max_length=300)
-    case = _move(actor, case, "escalate")
+    case = _move(actor, case, "escalate", version=version)
     _save(case, "state")
     _event(actor, case, "case_escalated", note=reason)
     return case
@@ -527,14 +547,20 @@ def _resident_or_staff(actor: User | None, case: Case, on_behalf_of: str) -> str
 
 @transaction.atomic
 def case_confirm(
-    *, actor: User | None, case: Case, rating: int, comment: str = "", on_behalf_of: str = ""
+    *,
+    actor: User | None,
+    case: Case,
+    rating: int,
+    comment: str = "",
+    on_behalf_of: str = "",
+    version: int | None = None,
 ) -> Case:
     """The resident says it is fixed, with a rating (1–5) and a comment."""
     behalf = _resident_or_staff(actor, case, on_behalf_of)
     if rating not in range(1, 6):
         raise ValidationFailed(_("Give a rating from 1 to 5."), field="rating")
     comment = clean_text(comment, "comment", max_length=1000)
-    case = _move(actor, case, "confirm", cap=None)  # staff were checked just above
+    case = _move(actor, case, "confirm", cap=None, version=version)  # staff checked above
     case.rating = rating
     case.feedback = comment
     case.closed_at = timezone.now()
@@ -554,11 +580,18 @@ def case_confirm(
 
 
 @transaction.atomic
-def case_reopen(*, actor: User | None, case: Case, comment: str, on_behalf_of: str = "") -> Case:
+def case_reopen(
+    *,
+    actor: User | None,
+    case: Case,
+    comment: str,
+    on_behalf_of: str = "",
+    version: int | None = None,
+) -> Case:
     """ "Not fixed": the resident reopens a resolved case (or a closed one, for a while)."""
     behalf = _resident_or_staff(actor, case, on_behalf_of)
     comment = clean_text(comment, "comment", required=True, max_length=1000)
-    locked = _locked(actor, case, "reopen", cap=None)  # staff were checked just above
+    locked = _locked(actor, case, "reopen", cap=None, version=version)  # staff checked above
     if locked.state == State.CLOSED:
         window = dt.timedelta(days=settings.BANYAN_REOPEN_DAYS)
         if locked.closed_at is None or timezone.now() - locked.closed_at > window:
@@ -584,11 +617,11 @@ def case_reopen(*, actor: User | None, case: Case, comment: str, on_behalf_of: s
 
 
 @transaction.atomic
-def case_close(*, actor: User, case: Case, note: str) -> Case:
+def case_close(*, actor: User, case: Case, note: str, version: int | None = None) -> Case:
     """Close without the resident: a committee decision, or a category that needs no
     confirmation."""
     note = clean_text(note, "note", required=True, max_length=300)
-    locked = _locked(actor, case, "close")
+    locked = _locked(actor, case, "close", version=version)
     if locked.state == State.RESOLVED and locked.category.needs_confirmation:
         raise InvalidTransition(
             _(

@@ -21,6 +21,7 @@ from banyan.accounts.scope import get_scope
 from banyan.common.cleaning import clean_text
 from banyan.common.errors import InvalidTransition, ValidationFailed
 from banyan.registry.models import Person, PersonStatus
+from banyan.timeline.versions import check_version
 
 from ..models import Case, CasePerson, Kind, MediationSession
 from ..selectors import caps_for_case
@@ -31,11 +32,14 @@ from .cases import _event, _lock, _require, _save, display_name
 User = AbstractBaseUser | AnonymousUser
 
 
-def _locked_dispute(actor: User, case: Case) -> Case:
-    """Lock the case and check, on the fresh row, that the actor handles it and that it is
-    a dispute not yet finished (closed, rejected or a duplicate)."""
+def _locked_dispute(actor: User, case: Case, version: int | None = None) -> Case:
+    """Lock the case and check, on the fresh row, that the actor handles it, that it is
+    still at the `version` the change was based on (None: not checked; adding a party or
+    a session changes nothing that could be overwritten) and that it is a dispute not
+    yet finished (closed, rejected or a duplicate)."""
     locked = _lock(case)
     _require(actor, locked, Cap.HANDLE_CASES)
+    check_version(locked, version)
     if locked.kind != Kind.DISPUTE:
         raise ValidationFailed(_("This case is not a dispute."), field="case")
     if locked.state in FINAL_STATES:
@@ -86,10 +90,14 @@ def dispute_party_add(*, actor: AbstractBaseUser, case: Case, person: Person) ->
 
 @transaction.atomic
 def dispute_set_mediator(
-    *, actor: AbstractBaseUser, case: Case, mediator: AbstractBaseUser
+    *,
+    actor: AbstractBaseUser,
+    case: Case,
+    mediator: AbstractBaseUser,
+    version: int | None = None,
 ) -> Case:
     """Name who mediates: someone who handles cases where the dispute is."""
-    locked = _locked_dispute(actor, case)
+    locked = _locked_dispute(actor, case, version)
     if Cap.HANDLE_CASES not in caps_for_case(mediator, locked):
         raise ValidationFailed(_("This person cannot handle cases here."), field="mediator")
     if locked.mediator_id == mediator.pk:
@@ -145,10 +153,12 @@ def mediation_session_add(
 
 
 @transaction.atomic
-def dispute_record_agreement(*, actor: AbstractBaseUser, case: Case, agreement: str) -> Case:
+def dispute_record_agreement(
+    *, actor: AbstractBaseUser, case: Case, agreement: str, version: int | None = None
+) -> Case:
     """Write down (or correct) the agreement the parties reached."""
     agreement = clean_text(agreement, "agreement", required=True, max_length=4000)
-    locked = _locked_dispute(actor, case)
+    locked = _locked_dispute(actor, case, version)
     if agreement == locked.agreement:
         raise ValidationFailed(_("Nothing changed."), field="agreement")
     locked.agreement = agreement
@@ -158,10 +168,12 @@ def dispute_record_agreement(*, actor: AbstractBaseUser, case: Case, agreement: 
 
 
 @transaction.atomic
-def dispute_refer_legal_aid(*, actor: AbstractBaseUser, case: Case, note: str) -> Case:
+def dispute_refer_legal_aid(
+    *, actor: AbstractBaseUser, case: Case, note: str, version: int | None = None
+) -> Case:
     """Refer the parties to legal aid (the blue team, or the district's legal-aid centre)."""
     note = clean_text(note, "note", required=True, max_length=300)
-    locked = _locked_dispute(actor, case)
+    locked = _locked_dispute(actor, case, version)
     if locked.legal_aid_referred:
         raise InvalidTransition(_("Already referred to legal aid."), field="action")
     locked.legal_aid_referred = True

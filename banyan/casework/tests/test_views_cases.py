@@ -17,7 +17,7 @@ from PIL import Image
 from banyan.accounts.roles import Role
 from banyan.accounts.tests.factories import make_post, make_user
 from banyan.casework import services
-from banyan.casework.models import Case, CasePhoto, Notification, NotificationSetting
+from banyan.casework.models import Case, CasePhoto, Notification, NotificationSetting, Route
 from banyan.casework.views.cases import DISPUTE_ACTIONS, MOVE_ACTIONS
 from banyan.casework.workflow import State
 from banyan.timeline.models import Event
@@ -66,6 +66,12 @@ def move_url(case: Case, action: str) -> str:
 
 def state(case: Case) -> str:
     return Case.objects.get(pk=case.pk).state
+
+
+def act(client, url: str, case: Case, data: dict | None = None, **kwargs):
+    """POST an action form as the case page would: with the case's version now."""
+    body = {"version": Case.objects.get(pk=case.pk).version, **(data or {})}
+    return client.post(url, body, **kwargs)
 
 
 def ids(response) -> list[int]:
@@ -215,8 +221,8 @@ def test_the_window_sees_only_window_routed_cases(client, loop):
     client.force_login(loop.window)
     assert ids(client.get(reverse("casework:case-list"))) == [paper.pk]
     assert client.get(reverse("casework:case-detail", args=[leak.pk])).status_code == 404
-    assert client.post(move_url(leak, "start")).status_code == 404
-    r = client.post(move_url(paper, "start"))
+    assert act(client, move_url(leak, "start"), leak).status_code == 404
+    r = act(client, move_url(paper, "start"), paper)
     assert r.status_code == 302 and state(paper) == State.IN_PROGRESS
 
 
@@ -295,17 +301,22 @@ def test_the_loop_through_the_pages(client, loop):
     page = client.get(move_url(case, "assign"))
     assignee = page.context["form"].fields["assignee"]
     assert str(loop.repairs.pk) in str(assignee.choices)
-    r = client.post(move_url(case, "assign"), {"route": "repair", "assignee": loop.repairs.pk})
+    r = act(
+        client, move_url(case, "assign"), case, {"route": "repair", "assignee": loop.repairs.pk}
+    )
     assert r.status_code == 302 and state(case) == State.ASSIGNED
 
     client.force_login(loop.repairs)
-    assert client.post(move_url(case, "start")).status_code == 302
-    r = client.post(move_url(case, "resolve"), {"note": "换了防水卷材", "photos": [photo()]})
+    assert act(client, move_url(case, "start"), case).status_code == 302
+    r = act(client, move_url(case, "resolve"), case, {"note": "换了防水卷材", "photos": [photo()]})
     assert r.status_code == 302 and state(case) == State.RESOLVED
 
     client.force_login(loop.bob)
-    r = client.post(
-        move_url(case, "confirm"), {"rating": "5", "on_behalf_of": "张桂英（电话确认）"}
+    r = act(
+        client,
+        move_url(case, "confirm"),
+        case,
+        {"rating": "5", "on_behalf_of": "张桂英（电话确认）"},
     )
     assert r.status_code == 302 and state(case) == State.CLOSED
     assert events(case) == [
@@ -391,10 +402,10 @@ def test_an_errand_needs_a_proof_photo(client, loop):
     case = open_case(loop, code="paperwork")
     services.case_assign(actor=loop.bob, case=case, route="errand", assignee=loop.bob)
     client.force_login(loop.bob)
-    r = client.post(move_url(case, "resolve"), {"note": "已代办"})
+    r = act(client, move_url(case, "resolve"), case, {"note": "已代办"})
     assert r.status_code == 200 and "photos" in r.context["form"].errors
     assert state(case) == State.ASSIGNED
-    r = client.post(move_url(case, "resolve"), {"note": "已代办", "photos": [photo()]})
+    r = act(client, move_url(case, "resolve"), case, {"note": "已代办", "photos": [photo()]})
     assert r.status_code == 302 and state(case) == State.RESOLVED
     assert CasePhoto.objects.get(case=case).stage == CasePhoto.Stage.PROOF
 
@@ -404,7 +415,7 @@ def test_a_file_that_is_not_a_photo_is_refused_by_content(client, loop):
     services.case_assign(actor=loop.bob, case=case, route="grid", assignee=loop.bob)
     client.force_login(loop.bob)
     fake = photo("leak.jpg", b"%PDF-1.4 not a photo")
-    r = client.post(move_url(case, "resolve"), {"note": "好了", "photos": [fake]})
+    r = act(client, move_url(case, "resolve"), case, {"note": "好了", "photos": [fake]})
     assert r.status_code == 200 and "photos" in r.context["form"].errors
     assert state(case) == State.ASSIGNED and not CasePhoto.objects.exists()
 
@@ -429,7 +440,7 @@ def test_bad_input_on_a_move_names_the_field_and_writes_nothing(client, loop, ac
     case = open_case(loop)
     data = {k: v.format(other_l2=loop.other_l2.pk) for k, v in data.items()}
     client.force_login(loop.bob)
-    r = client.post(move_url(case, action), data)
+    r = act(client, move_url(case, action), case, data)
     assert r.status_code == 200
     assert field in r.context["form"].errors
     assert events(case) == ["case_created"] and state(case) == State.ACCEPTED
@@ -449,7 +460,7 @@ def test_bad_input_for_the_resident_names_the_field(client, loop, action, data, 
     services.case_assign(actor=loop.bob, case=case, route="grid", assignee=loop.bob)
     services.case_resolve(actor=loop.bob, case=case, note="好了")
     client.force_login(loop.bob)
-    r = client.post(move_url(case, action), data)
+    r = act(client, move_url(case, action), case, data)
     assert r.status_code == 200 and field in r.context["form"].errors
     assert state(case) == State.RESOLVED
 
@@ -457,8 +468,8 @@ def test_bad_input_for_the_resident_names_the_field(client, loop, action, data, 
 def test_someone_acting_first_gets_a_message_not_an_error(client, loop):
     case = open_case(loop, by=loop.dave)
     client.force_login(loop.bob)
-    assert client.post(move_url(case, "accept")).status_code == 302
-    r = client.post(move_url(case, "accept"), follow=True)
+    assert act(client, move_url(case, "accept"), case).status_code == 302
+    r = act(client, move_url(case, "accept"), case, follow=True)
     assert r.status_code == 200
     assert "someone may have acted on it first" in r.content.decode()
     assert events(case) == ["case_created", "case_accepted"]
@@ -468,7 +479,7 @@ def test_a_duplicate_points_at_the_original(client, loop):
     original = open_case(loop)
     dup = open_case(loop, by=loop.dave)
     client.force_login(loop.bob)
-    r = client.post(move_url(dup, "mark_duplicate"), {"original": original.pk})
+    r = act(client, move_url(dup, "mark_duplicate"), dup, {"original": original.pk})
     assert r.status_code == 302
     assert Case.objects.get(pk=dup.pk).duplicate_of == original
     body = client.get(reverse("casework:case-detail", args=[dup.pk])).content.decode()
@@ -476,7 +487,7 @@ def test_a_duplicate_points_at_the_original(client, loop):
     # A case charlie cannot see is no original for him; for bob it does not exist.
     hidden = open_case(loop, by=loop.charlie, household=loop.household_2_1)
     other = open_case(loop, by=loop.dave)
-    r = client.post(move_url(other, "mark_duplicate"), {"original": hidden.pk})
+    r = act(client, move_url(other, "mark_duplicate"), other, {"original": hidden.pk})
     assert "original" in r.context["form"].errors
 
 
@@ -486,7 +497,9 @@ def test_a_hand_off_moves_the_case_out_of_bobs_reach(client, loop):
     page = client.get(move_url(case, "hand_off"))
     assert loop.l2_2_1 in page.context["form"].fields["grid"].queryset
     assert loop.other_l2 not in page.context["form"].fields["grid"].queryset
-    r = client.post(move_url(case, "hand_off"), {"grid": loop.l2_2_1.pk, "note": "属于二网格"})
+    r = act(
+        client, move_url(case, "hand_off"), case, {"grid": loop.l2_2_1.pk, "note": "属于二网格"}
+    )
     assert r.status_code == 302
     assert client.get(reverse("casework:case-detail", args=[case.pk])).status_code == 404
     client.force_login(loop.charlie)
@@ -504,8 +517,8 @@ def test_a_move_not_possible_now_sends_back_to_the_case(client, loop):
 def test_notes_public_and_internal(client, loop):
     case = open_case(loop)
     client.force_login(loop.bob)
-    client.post(move_url(case, "note"), {"note": "已联系物业"})
-    client.post(move_url(case, "note"), {"note": "明天上门", "public": "on"})
+    act(client, move_url(case, "note"), case, {"note": "已联系物业"})
+    act(client, move_url(case, "note"), case, {"note": "明天上门", "public": "on"})
     notes = Event.objects.filter(verb="case_note").order_by("id")
     assert [(e.data["note"], e.data["public"]) for e in notes] == [
         ("已联系物业", False),
@@ -555,8 +568,8 @@ def test_building_head_sees_only_his_buildings_cases_and_cannot_act(client, loop
     assert [m["action"] for m in r.context["moves"]] == ["note"]
     assert "内部：住户有纠纷" not in r.content.decode()  # internal notes stay with staff
     for action in ("accept", "reject", "assign"):
-        assert client.post(move_url(his, action), {"reason": "x"}).status_code == 403
-    assert client.post(move_url(his, "note"), {"note": "楼上也漏了"}).status_code == 302
+        assert act(client, move_url(his, action), his, {"reason": "x"}).status_code == 403
+    assert act(client, move_url(his, "note"), his, {"note": "楼上也漏了"}).status_code == 302
     assert events(his) == ["case_created", "case_note", "case_note"]
     grid_url = f"{reverse('casework:case-create')}?grid={loop.l2_1_1.pk}"
     assert client.get(grid_url).status_code == 404
@@ -760,14 +773,20 @@ def test_a_dispute_through_its_page(client, loop):
     assert {m["action"] for m in r.context["dispute_actions"]} == set(DISPUTE_ACTIONS)
     page = client.get(dispute_url(case, "mediator"))
     assert str(loop.bob.pk) in dict(page.context["form"].fields["mediator"].choices)
-    assert client.post(dispute_url(case, "mediator"), {"mediator": loop.bob.pk}).status_code == 302
+    assert (
+        act(client, dispute_url(case, "mediator"), case, {"mediator": loop.bob.pk}).status_code
+        == 302
+    )
     page = client.get(dispute_url(case, "party"))
     assert str(loop.person_1_1.pk) in dict(page.context["form"].fields["person"].choices)
     assert (
-        client.post(dispute_url(case, "party"), {"person": loop.person_1_1.pk}).status_code == 302
+        act(client, dispute_url(case, "party"), case, {"person": loop.person_1_1.pk}).status_code
+        == 302
     )
-    r = client.post(
+    r = act(
+        client,
         dispute_url(case, "session"),
+        case,
         {
             "held_on": "2026-05-02",
             "attendees": "双方当事人、网格员",
@@ -776,8 +795,8 @@ def test_a_dispute_through_its_page(client, loop):
         },
     )
     assert r.status_code == 302
-    client.post(dispute_url(case, "agreement"), {"agreement": "楼上负责维修，楼下不再追究"})
-    client.post(dispute_url(case, "legal_aid"), {"note": "涉及赔偿"})
+    act(client, dispute_url(case, "agreement"), case, {"agreement": "楼上负责维修，楼下不再追究"})
+    act(client, dispute_url(case, "legal_aid"), case, {"note": "涉及赔偿"})
     fresh = Case.objects.get(pk=case.pk)
     assert fresh.mediator == loop.bob and fresh.legal_aid_referred
     assert fresh.agreement == "楼上负责维修，楼下不再追究"
@@ -801,11 +820,13 @@ def test_a_dispute_through_its_page(client, loop):
 def test_bad_session_input_writes_nothing(client, loop):
     case = open_case(loop, code="neighbour_dispute")
     client.force_login(loop.bob)
-    r = client.post(dispute_url(case, "session"), {"held_on": "2099-01-01", "attendees": ""})
+    r = act(client, dispute_url(case, "session"), case, {"held_on": "2099-01-01", "attendees": ""})
     assert r.status_code == 200
     assert {"attendees"} <= set(r.context["form"].errors)
-    r = client.post(
+    r = act(
+        client,
         dispute_url(case, "session"),
+        case,
         {"held_on": "2099-01-01", "attendees": "双方", "summary": "谈"},
     )
     assert "held_on" in r.context["form"].errors
@@ -818,7 +839,7 @@ def test_a_repair_has_no_dispute_actions(client, loop):
     r = client.get(reverse("casework:case-detail", args=[case.pk]))
     assert r.context["dispute"] is None and r.context["dispute_actions"] == []
     assert client.get(dispute_url(case, "session")).status_code == 302
-    r = client.post(dispute_url(case, "agreement"), {"agreement": "x"})
+    r = act(client, dispute_url(case, "agreement"), case, {"agreement": "x"})
     assert r.status_code == 200 and r.context["form"].errors
 
 
@@ -936,3 +957,78 @@ def test_the_household_page_shows_visits_and_cases(client, loop):
     ).content.decode()
     assert "Last visited" not in body and reverse("casework:visit-create") not in body
     assert f"{reverse('casework:case-create')}?household={loop.household_1_1.pk}" in body
+
+
+# --- moves made on a page that is out of date (SECURITY.md 20) ------------------------------
+
+
+def test_a_stale_assignment_shows_what_changed_and_writes_nothing(client, loop):
+    case = open_case(loop)
+    client.force_login(loop.bob)
+    page = client.get(move_url(case, "assign"))
+    assert page.context["form"]["version"].value() == 1
+    # The window takes the case while bob's form is open.
+    services.case_assign(actor=loop.alice, case=case, route="window", version=1)
+    before = events(case)
+    r = client.post(
+        move_url(case, "assign"), {"route": "grid", "assignee": loop.bob.pk, "version": 1}
+    )
+    assert r.status_code == 200
+    form = r.context["form"]
+    rows = {str(row["label"]): row for row in form.stale_changes}
+    assert rows[str(form.fields["route"].label)]["now"] == str(Route.WINDOW.label)
+    assert rows[str(form.fields["route"].label)]["yours"] == str(Route.GRID.label)
+    assert str(Case._meta.get_field("state").verbose_name) in rows
+    assert form["version"].value() == "2" and form["route"].value() == Route.WINDOW
+    # The page shows the case as it is now, and nothing was written.
+    assert r.context["case"].state == State.ASSIGNED
+    now = Case.objects.get(pk=case.pk)
+    assert (now.route, now.assignee_id, now.version) == (Route.WINDOW, None, 2)
+    assert events(case) == before
+    # Sent again at the version now, bob's choice stands.
+    r = client.post(
+        move_url(case, "assign"), {"route": "grid", "assignee": loop.bob.pk, "version": 2}
+    )
+    assert r.status_code == 302
+    now = Case.objects.get(pk=case.pk)
+    assert (now.route, now.assignee_id, now.version) == (Route.GRID, loop.bob.pk, 3)
+
+
+def test_a_one_tap_move_from_a_stale_page_is_shown_again_not_applied(client, loop):
+    case = open_case(loop, by=loop.dave)  # submitted: bob's page offers "accept"
+    client.force_login(loop.bob)
+    page = client.get(reverse("casework:case-detail", args=[case.pk])).content.decode()
+    accept = page.split(move_url(case, "accept"))[1].split("</form>")[0]
+    assert 'name="version" value="1"' in accept and 'type="hidden"' in accept
+    services.case_reject(actor=loop.alice, case=case, reason="不属于社区事务", version=1)
+    r = client.post(move_url(case, "accept"), {"version": 1})
+    assert r.status_code == 200 and r.context["form"].stale_changes
+    assert state(case) == State.REJECTED and "case_accepted" not in events(case)
+
+
+def test_a_stale_agreement_is_not_overwritten(client, loop):
+    case = open_case(loop, code="neighbour_dispute")
+    services.dispute_record_agreement(actor=loop.alice, case=case, agreement="楼上负责维修")
+    client.force_login(loop.bob)
+    page = client.get(dispute_url(case, "agreement"))
+    assert page.context["form"]["version"].value() == 2
+    services.dispute_record_agreement(
+        actor=loop.alice, case=case, agreement="楼上负责维修，费用各半", version=2
+    )
+    r = client.post(dispute_url(case, "agreement"), {"agreement": "楼下自行维修", "version": 2})
+    assert r.status_code == 200
+    form = r.context["form"]
+    assert [(row["now"], row["yours"]) for row in form.stale_changes] == [
+        ("楼上负责维修，费用各半", "楼下自行维修")
+    ]
+    assert form["agreement"].value() == "楼上负责维修，费用各半"
+    assert Case.objects.get(pk=case.pk).agreement == "楼上负责维修，费用各半"
+
+
+def test_a_note_needs_no_fresh_version_and_makes_none_stale(client, loop):
+    case = open_case(loop)
+    client.force_login(loop.bob)
+    services.case_note(actor=loop.alice, case=case, note="已联系物业")
+    assert Case.objects.get(pk=case.pk).version == 1
+    r = client.post(move_url(case, "note"), {"note": "明天上门", "version": 1})
+    assert r.status_code == 302 and Case.objects.get(pk=case.pk).version == 1

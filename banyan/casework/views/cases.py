@@ -30,7 +30,7 @@ from django.views.decorators.http import require_POST
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
 from banyan.common.errors import DomainError, InvalidTransition, ValidationFailed
-from banyan.common.forms import run_service
+from banyan.common.forms import run_service, version_field
 from banyan.common.images import photo_response
 from banyan.places import selectors as place_selectors
 from banyan.places.models import NodeKind
@@ -218,20 +218,24 @@ def _duplicate(request: HttpRequest, case: Case, d: dict) -> Case:
         raise ValidationFailed(
             _("No case with this number in your area."), field="original"
         ) from None
-    return services.case_mark_duplicate(actor=request.user, case=case, original=original)
+    return services.case_mark_duplicate(
+        actor=request.user, case=case, original=original, version=d["version"]
+    )
 
 
 MOVE_ACTIONS: dict[str, Action] = {
     "accept": Action(
         MOVES["accept"].label,
         forms.EmptyForm,
-        lambda r, c, d: services.case_accept(actor=r.user, case=c),
+        lambda r, c, d: services.case_accept(actor=r.user, case=c, version=d["version"]),
         gettext_lazy("Case accepted."),
     ),
     "reject": Action(
         MOVES["reject"].label,
         forms.ReasonForm,
-        lambda r, c, d: services.case_reject(actor=r.user, case=c, reason=d["reason"]),
+        lambda r, c, d: services.case_reject(
+            actor=r.user, case=c, reason=d["reason"], version=d["version"]
+        ),
         gettext_lazy("Case rejected."),
         danger=True,
     ),
@@ -251,6 +255,7 @@ MOVE_ACTIONS: dict[str, Action] = {
             assignee=d["assignee"],
             team=d["team"],
             note=d["note"],
+            version=d["version"],
         ),
         gettext_lazy("Case routed."),
         inline=False,
@@ -259,7 +264,7 @@ MOVE_ACTIONS: dict[str, Action] = {
         MOVES["hand_off"].label,
         forms.HandOffForm,
         lambda r, c, d: services.case_hand_off(
-            actor=r.user, case=c, grid=d["grid"], note=d["note"]
+            actor=r.user, case=c, grid=d["grid"], note=d["note"], version=d["version"]
         ),
         gettext_lazy("Case handed off."),
         inline=False,
@@ -267,7 +272,7 @@ MOVE_ACTIONS: dict[str, Action] = {
     "start": Action(
         MOVES["start"].label,
         forms.EmptyForm,
-        lambda r, c, d: services.case_start(actor=r.user, case=c),
+        lambda r, c, d: services.case_start(actor=r.user, case=c, version=d["version"]),
         gettext_lazy("Work started."),
     ),
     "resolve": Action(
@@ -279,6 +284,7 @@ MOVE_ACTIONS: dict[str, Action] = {
             note=d["note"],
             public_note=d["public_note"],
             photos=d["photos"],
+            version=d["version"],
         ),
         gettext_lazy("Case resolved; the resident is asked whether it is fixed."),
         multipart=True,
@@ -286,19 +292,23 @@ MOVE_ACTIONS: dict[str, Action] = {
     "suspend": Action(
         MOVES["suspend"].label,
         forms.ReasonForm,
-        lambda r, c, d: services.case_suspend(actor=r.user, case=c, reason=d["reason"]),
+        lambda r, c, d: services.case_suspend(
+            actor=r.user, case=c, reason=d["reason"], version=d["version"]
+        ),
         gettext_lazy("Case suspended; the deadline clock stopped."),
     ),
     "resume": Action(
         MOVES["resume"].label,
         forms.EmptyForm,
-        lambda r, c, d: services.case_resume(actor=r.user, case=c),
+        lambda r, c, d: services.case_resume(actor=r.user, case=c, version=d["version"]),
         gettext_lazy("Case resumed."),
     ),
     "escalate": Action(
         MOVES["escalate"].label,
         forms.ReasonForm,
-        lambda r, c, d: services.case_escalate(actor=r.user, case=c, reason=d["reason"]),
+        lambda r, c, d: services.case_escalate(
+            actor=r.user, case=c, reason=d["reason"], version=d["version"]
+        ),
         gettext_lazy("Sent to the committee."),
     ),
     "confirm": Action(
@@ -310,6 +320,7 @@ MOVE_ACTIONS: dict[str, Action] = {
             rating=d["rating"],
             comment=d["comment"],
             on_behalf_of=d["on_behalf_of"],
+            version=d["version"],
         ),
         gettext_lazy("Confirmed and closed."),
     ),
@@ -317,7 +328,11 @@ MOVE_ACTIONS: dict[str, Action] = {
         gettext_lazy("Reopen for the resident"),
         forms.ReopenForm,
         lambda r, c, d: services.case_reopen(
-            actor=r.user, case=c, comment=d["comment"], on_behalf_of=d["on_behalf_of"]
+            actor=r.user,
+            case=c,
+            comment=d["comment"],
+            on_behalf_of=d["on_behalf_of"],
+            version=d["version"],
         ),
         gettext_lazy("Case reopened."),
         danger=True,
@@ -325,7 +340,9 @@ MOVE_ACTIONS: dict[str, Action] = {
     "close": Action(
         MOVES["close"].label,
         forms.NoteOnlyForm,
-        lambda r, c, d: services.case_close(actor=r.user, case=c, note=d["note"]),
+        lambda r, c, d: services.case_close(
+            actor=r.user, case=c, note=d["note"], version=d["version"]
+        ),
         gettext_lazy("Case closed."),
     ),
     # Moderating a resident's public text (services.public_text): not workflow moves, but
@@ -370,7 +387,9 @@ DISPUTE_ACTIONS: dict[str, Action] = {
     "mediator": Action(
         gettext_lazy("Set the mediator"),
         forms.MediatorForm,
-        lambda r, c, d: services.dispute_set_mediator(actor=r.user, case=c, mediator=d["mediator"]),
+        lambda r, c, d: services.dispute_set_mediator(
+            actor=r.user, case=c, mediator=d["mediator"], version=d["version"]
+        ),
         gettext_lazy("Mediator set."),
         inline=False,
     ),
@@ -391,14 +410,16 @@ DISPUTE_ACTIONS: dict[str, Action] = {
         gettext_lazy("Record the agreement"),
         forms.AgreementForm,
         lambda r, c, d: services.dispute_record_agreement(
-            actor=r.user, case=c, agreement=d["agreement"]
+            actor=r.user, case=c, agreement=d["agreement"], version=d["version"]
         ),
         gettext_lazy("Agreement recorded."),
     ),
     "legal_aid": Action(
         gettext_lazy("Refer to legal aid"),
         forms.NoteOnlyForm,
-        lambda r, c, d: services.dispute_refer_legal_aid(actor=r.user, case=c, note=d["note"]),
+        lambda r, c, d: services.dispute_refer_legal_aid(
+            actor=r.user, case=c, note=d["note"], version=d["version"]
+        ),
         gettext_lazy("Referred to legal aid."),
         danger=True,
     ),
@@ -462,17 +483,28 @@ def _form_kwargs(area: str, action: str, request: HttpRequest, case: Case) -> di
 
 def _form(area: str, action: str, spec: Action, request: HttpRequest, case: Case, bound=False):
     data = (request.POST, request.FILES) if bound else ()
-    return spec.form(*data, auto_id=f"id_{action}_%s", **_form_kwargs(area, action, request, case))
+    form = spec.form(*data, auto_id=f"id_{action}_%s", **_form_kwargs(area, action, request, case))
+    _carry_version(form)
+    return form
+
+
+def _carry_version(form: Any) -> None:
+    """Every action form carries the case's version as the page showed it: a move made on
+    a page that is out of date is refused and shown again (common.forms.show_stale)."""
+    form.fields["version"] = version_field()
 
 
 def _initial(action: str, case: Case) -> dict:
+    initial: dict[str, Any] = {"version": case.version}
     if action == "agreement":
-        return {"agreement": case.agreement}
+        initial["agreement"] = case.agreement
     if action == "assign":
-        return {"route": case.route or case.category.default_route, "team": case.team}
+        initial["route"] = case.route or case.category.default_route
+        initial["assignee"] = case.assignee_id or ""
+        initial["team"] = case.team
     if action == "public_text":
-        return {"text": case.public_text}
-    return {}
+        initial["text"] = case.public_text
+    return initial
 
 
 def _visible(request: HttpRequest, rows) -> list[bool]:
@@ -514,9 +546,10 @@ def _case_page(request: HttpRequest, case: Case) -> HttpResponse:
             form = None
             if spec.inline:
                 form = spec.form(auto_id=f"id_{action}_%s", initial=_initial(action, case))
+                _carry_version(form)
             moves.append({"action": action, "spec": spec, "form": form})
     # One-tap moves and links first, then the ones that open a form.
-    moves.sort(key=lambda m: bool(m["form"] is not None and m["form"].fields))
+    moves.sort(key=lambda m: bool(m["form"] is not None and m["form"].visible_fields()))
     people = staff_selectors.case_people(case=case) if record else []
     places = [
         (c.person.community_id, c.person.grid_id, c.person.household.building_id) for c in people
@@ -540,6 +573,7 @@ def _case_page(request: HttpRequest, case: Case) -> HttpResponse:
                 form = None
                 if spec.inline:
                     form = spec.form(auto_id=f"id_{action}_%s", initial=_initial(action, case))
+                    _carry_version(form)
                 dispute_actions.append({"action": action, "spec": spec, "form": form})
         if handler and case.state not in FINAL_STATES:
             visit_homes = [h for h in dispute.homes if services.can_record_visit(request.user, h)]
@@ -595,7 +629,9 @@ def _act(request: HttpRequest, pk: int, area: str, action: str) -> HttpResponse:
         if form.is_valid():
             try:
                 done = run_service(
-                    form, _guarded(lambda: spec.call(request, case, form.cleaned_data))
+                    form,
+                    _guarded(lambda: spec.call(request, case, form.cleaned_data)),
+                    current=lambda now: _initial(action, now),
                 )
             except _Raced as raced:
                 messages.error(request, str(raced))
@@ -603,6 +639,8 @@ def _act(request: HttpRequest, pk: int, area: str, action: str) -> HttpResponse:
             if done is not None:
                 messages.success(request, str(spec.done))
                 return back
+            if getattr(form, "stale_changes", None) is not None:
+                case = selectors.get_case_for_user(request.user, pk)  # as it is now
     else:
         if not allowed(action, case, caps):
             messages.error(request, _("This cannot be done on the case now."))

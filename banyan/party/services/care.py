@@ -6,13 +6,13 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from banyan.accounts.roles import CAPABILITIES, Cap, Role
 from banyan.common.cleaning import clean_choice, clean_text
-from banyan.common.errors import InvalidTransition, ValidationFailed
+from banyan.common.errors import InvalidTransition, StaleEdit, ValidationFailed
 from banyan.places.models import Node
 
 from .. import obligations as engine
@@ -199,6 +199,12 @@ def _as_version(rule: Rule) -> engine.RuleVersion:
     return _version(rule)
 
 
+def rule_chain_version(*, community_id: int, code: str) -> int:
+    from ..selectors import rule_chain_version as chain_version
+
+    return chain_version(community_id=community_id, code=code)
+
+
 @transaction.atomic
 def rule_create(*, actor: User, community: Node, code: str, **values: Any) -> Rule:
     """A new care rule for the community, in force from the start of its next period."""
@@ -263,49 +269,86 @@ def _running(community: Node, code: str, day: dt.date) -> tuple[Rule | None, Rul
     return running, future
 
 
+def _stale_rule(latest: Rule, current: int) -> StaleEdit:
+    # The rule's versions say which one changed, not which fields: the form compares.
+    return StaleEdit(
+        _(
+            "Someone else changed this rule while you were working on it. Look at the rule "
+            "as it is now and make your change again."
+        ),
+        current=current,
+        changed=[],
+        obj=latest,
+    )
+
+
 @transaction.atomic
 def rule_change(
-    *, actor: User, community: Node, rule: Rule, active: bool = True, **values: Any
+    *,
+    actor: User,
+    community: Node,
+    rule: Rule,
+    version: int | None,
+    active: bool = True,
+    **values: Any,
 ) -> Rule:
     """Change a care rule for the community from the start of its next period: the
     running version is closed then, so every past period keeps the rule it had.
-    `active=False` ends the rule at the end of the running period."""
+    `active=False` ends the rule at the end of the running period.
+
+    `version` is the rule's chain version the change was based on
+    (selectors.rule_chain_version; StaleEdit when someone changed the rule since):
+    a change may replace the waiting version, so two admins changing one rule must not
+    both succeed from the same start.
+    """
     require_admin(actor, community.pk)
     if rule.community_id not in (None, community.pk):
         raise ValidationFailed(_("This rule belongs to another community."), field="rule")
     clean = _clean_rule(values) if active else {f: getattr(rule, f) for f in RULE_FIELDS}
     day = today()
-    running, future = _running(community, rule.code, day)
+    running, future = _running(community, rule.code, day)  # locks the community's versions
     if running is None and future is None:
         raise InvalidTransition(_("This rule is no longer in force; create a new one."))
+    chain = rule_chain_version(community_id=community.pk, code=rule.code)
+    if version is not None and version != chain:
+        raise _stale_rule(future or running, chain)  # type: ignore[arg-type]
     if future is not None:
         # A change already waits for the next period: this one replaces it.
         for field, value in clean.items():
             setattr(future, field, value)
         future.active = active
         future.created_by_id = actor.pk
-        future.save()
-        version = future
+        future.save(update_fields=[*clean, "active", "created_by"])
+        made = future
     else:
         assert running is not None
         start = engine.next_period_start(_as_version(running), day)
         if running.community_id == community.pk:
             running.valid_to = start - dt.timedelta(days=1)
             running.save(update_fields=["valid_to"])
-        version = Rule.objects.create(
-            community=community,
-            code=rule.code,
-            valid_from=start,
-            active=active,
-            created_by_id=actor.pk,
-            **clean,
-        )
+        try:
+            with transaction.atomic():
+                made = Rule.objects.create(
+                    community=community,
+                    code=rule.code,
+                    valid_from=start,
+                    active=active,
+                    created_by_id=actor.pk,
+                    # The new row carries the chain on, so its version stays the highest.
+                    version=rule_chain_version(community_id=community.pk, code=rule.code) + 1,
+                    **clean,
+                )
+        except IntegrityError:
+            # Another admin's first change of this rule for the community won the race
+            # (there was no row of the community's own to lock yet).
+            latest = Rule.objects.get(community=community, code=rule.code, valid_from=start)
+            raise _stale_rule(latest, latest.version) from None
     event(
         actor=actor,
         community=community,
         verb="party_rule_changed" if active else "party_rule_ended",
-        summary=version.name,
-        subject=version,
-        data={"name": version.name, "valid_from": version.valid_from.isoformat()},
+        summary=made.name,
+        subject=made,
+        data={"name": made.name, "valid_from": made.valid_from.isoformat()},
     )
-    return version
+    return made

@@ -16,6 +16,7 @@ from banyan.common.errors import InvalidTransition, ValidationFailed
 from banyan.common.phone import normalize_phone
 from banyan.places.models import Node, NodeKind
 from banyan.registry.models import Person, PersonStatus
+from banyan.timeline.versions import check_version
 
 from ..models import (
     Member,
@@ -239,11 +240,16 @@ EDITABLE = (
 
 
 @transaction.atomic
-def member_update(*, actor: User, member: Member, **values: object) -> Member:
+def member_update(*, actor: User, member: Member, version: int | None, **values: object) -> Member:
     """Correct a member's details (not their branch, mobility or contact status: those
-    have their own actions and history)."""
+    have their own actions and history).
+
+    `version` is the one the edit was based on (StaleEdit when the row moved on); the
+    given `values` (some of EDITABLE) are applied to the locked row.
+    """
     require_org(actor, member.branch)
     member = _lock(member)
+    check_version(member, version)
     unknown = set(values) - set(EDITABLE)
     if unknown:
         raise ValidationFailed(_("Not a valid choice."), field=sorted(unknown)[0])

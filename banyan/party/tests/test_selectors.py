@@ -59,6 +59,7 @@ def test_a_rule_changed_in_june_keeps_the_monthly_calls_before_july(party):
             services.contact_log(actor=party.frank, member=party.wang, kind="call")
     with time_machine.travel(dt.datetime(2023, 6, 20, 10, 0, tzinfo=SHANGHAI), tick=False):
         services.rule_change(
+            version=None,
             actor=party.alice,
             community=party.community,
             rule=Rule.objects.get(code="mobile_call", community=None),

@@ -201,6 +201,7 @@ def test_a_branch_secretary_may_not_hold_another_branchs_themed_day(party):
 def test_a_rule_change_applies_from_the_next_period(party):
     shared = Rule.objects.get(code="mobile_call", community=None)
     version = services.rule_change(
+        version=None,
         actor=party.alice,
         community=party.community,
         rule=shared,
@@ -216,6 +217,7 @@ def test_a_rule_change_applies_from_the_next_period(party):
     assert version.valid_from == dt.date(2024, 7, 1) and version.community == party.community
     # Changed again before it starts: the waiting version is replaced, not stacked.
     again = services.rule_change(
+        version=None,
         actor=party.alice,
         community=party.community,
         rule=version,
@@ -243,7 +245,7 @@ def test_only_the_community_admin_changes_rules(party):
     shared = Rule.objects.get(code="home_visit", community=None)
     with pytest.raises(Http404):
         services.rule_change(
-            actor=party.frank, community=party.community, rule=shared, active=False
+            version=None, actor=party.frank, community=party.community, rule=shared, active=False
         )
 
 

@@ -324,6 +324,7 @@ def test_the_admin_changes_a_rule_from_the_next_period(client, party):
             "count": "2",
             "responsible_role": "branch_secretary",
             "responsible_at": "branch",
+            "version": "1",
         },
     )
     assert r.status_code == 302
@@ -337,7 +338,8 @@ def test_the_admin_ends_a_rule_from_the_change_page(client, party):
     client.force_login(party.alice)
     page = client.get(f"/party/rules/{rule.pk}/").content.decode()
     assert 'name="count"' in page and 'name="end" value="1"' in page  # the form, then "end"
-    assert client.post(f"/party/rules/{rule.pk}/", {"end": "1"}).status_code == 302
+    assert 'name="version" value="1"' in page
+    assert client.post(f"/party/rules/{rule.pk}/", {"end": "1", "version": "1"}).status_code == 302
     ended = Rule.objects.get(code="mobile_call", community=party.community)
     assert ended.active is False and ended.valid_from == dt.date(2024, 4, 1)
 
@@ -420,7 +422,13 @@ def test_an_in_service_member_shows_their_unit_not_a_membership_the_community_se
     assert 'name="membership"' not in form and 'name="team"' in form and 'name="unit"' in form
     r = client.post(
         f"/party/members/{member.pk}/edit/",
-        {"name": "赵在职", "unit": "普洱市人民医院", "team": "white", "membership": "formal"},
+        {
+            "name": "赵在职",
+            "unit": "普洱市人民医院",
+            "team": "white",
+            "membership": "formal",
+            "version": member.version,
+        },
     )
     assert r.status_code == 302
     member.refresh_from_db()
@@ -441,6 +449,63 @@ RULE = {
     "contact_kind": "call",
     "cadence": "every_n_months",
     "count": "3",
+    "responsible_role": "branch_secretary",
+    "responsible_at": "branch",
+}
+
+
+# --- edits based on an old version (SECURITY.md 20) ---------------------------------------
+
+
+def _member_form(**changes):
+    return {
+        "name": "王建国",
+        "phone": "",
+        "address": "昆明市官渡区",
+        "membership": "formal",
+        **changes,
+    }
+
+
+def test_the_member_form_never_shows_the_full_phone_and_empty_keeps_it(client, party):
+    client.force_login(party.frank)
+    url = f"/party/members/{party.wang.pk}/edit/"
+    page = client.get(url).content.decode()
+    assert "13811112222" not in page and "138****2222" in page
+    r = client.post(url, _member_form(skills="理发", version="1"))
+    assert r.status_code == 302
+    wang = type(party.wang).objects.get(pk=party.wang.pk)
+    assert (wang.phone, wang.skills, wang.version) == ("13811112222", "理发", 2)
+
+
+def test_a_stale_member_edit_shows_what_changed_and_writes_nothing(client, party):
+    client.force_login(party.frank)
+    url = f"/party/members/{party.wang.pk}/edit/"
+    client.get(url)
+    services.member_update(
+        actor=party.alice, member=party.wang, version=1, address="昆明市盘龙区", phone="13900001111"
+    )
+    r = client.post(url, _member_form(skills="理发", version="1"))
+    assert r.status_code == 200
+    form = r.context["form"]
+    rows = {str(row["label"]): (row["now"], row["yours"]) for row in form.stale_changes}
+    assert rows == {
+        str(form.fields["address"].label): ("昆明市盘龙区", "昆明市官渡区"),
+        str(form.fields["phone"].label): ("139****1111", "—"),
+    }
+    assert "13900001111" not in r.content.decode()
+    assert form["address"].value() == "昆明市盘龙区" and form["skills"].value() == "理发"
+    wang = type(party.wang).objects.get(pk=party.wang.pk)
+    assert (wang.skills, wang.version) == ("", 2)
+
+
+RULE_FORM = {
+    "name": "每两月通话",
+    "subject": "member",
+    "who_mobile": "only",
+    "contact_kind": "call",
+    "cadence": "every_n_months",
+    "count": "2",
     "responsible_role": "branch_secretary",
     "responsible_at": "branch",
 }
@@ -537,3 +602,35 @@ def test_posts_no_rule_names_keep_their_landing_page(client, party):
     assert client.get("/")["Location"] == f"/places/nodes/{party.community.pk}/"
     client.force_login(party.bob)
     assert client.get("/")["Location"] == f"/places/nodes/{party.l2_1_1.pk}/"
+
+
+def test_two_admins_changing_one_rule_the_second_sees_the_first(client, party):
+    """Both open the shared default; the first change makes the community's own version
+    for April. The second, from the page she opened before, would have replaced it."""
+    shared = Rule.objects.get(code="mobile_call", community=None)
+    url = f"/party/rules/{shared.pk}/"
+    client.force_login(party.alice)
+    assert client.get(url).context["form"]["version"].value() == 1
+    services.rule_change(
+        actor=party.alice,
+        community=party.community,
+        rule=shared,
+        version=1,
+        **{k: v for k, v in RULE_FORM.items() if not k.startswith("who_")},
+        who={"mobile": True},
+        count=3,
+    )
+    r = client.post(url, {**RULE_FORM, "version": "1"})
+    assert r.status_code == 200
+    form = r.context["form"]
+    assert form.non_field_errors() and form["version"].value() == "2"
+    labels = {str(row["label"]) for row in form.stale_changes}
+    assert str(form.fields["count"].label) in labels
+    mine = Rule.objects.get(code="mobile_call", community=party.community)
+    assert mine.count == 3
+    # Ending the rule from the stale page is refused the same way.
+    r = client.post(url, {"end": "1", "version": "1"})
+    assert r.status_code == 200 and Rule.objects.get(pk=mine.pk).active
+    # At the version now the change goes through and replaces the waiting version.
+    assert client.post(url, {**RULE_FORM, "version": "2"}).status_code == 302
+    assert Rule.objects.get(code="mobile_call", community=party.community).count == 2

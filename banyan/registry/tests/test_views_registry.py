@@ -20,7 +20,9 @@ ID = make_id_number("530802", dt.date(1950, 3, 14), 248)  # even: female, as the
 def rich(world):
     """Give bob's resident an ID number, a phone and a sensitive category."""
     p = world.person_1_1
-    services.person_update(actor=world.alice, person=p, id_number=ID, phone="13987654321")
+    services.person_update(
+        actor=world.alice, person=p, version=None, id_number=ID, phone="13987654321"
+    )
     services.category_add(
         actor=world.alice,
         person=p,
@@ -159,6 +161,7 @@ FORMS = [
             "phone": "2345",
             "relation": "head",
             "residence_type": "registered",
+            "version": "1",
         },
         "phone",
     ),
@@ -168,7 +171,7 @@ FORMS = [
         {"building": "", "unit": "1", "room": "", "address": ""},
         "address",
     ),
-    ("registry:household-edit", "household_1_1", {"unit": "1", "room": ""}, "room"),
+    ("registry:household-edit", "household_1_1", {"unit": "1", "room": "", "version": "1"}, "room"),
     (
         "registry:person-move",
         "person_1_1",
@@ -376,3 +379,103 @@ def test_the_district_sees_how_many_people_hold_a_category_and_nobody_by_name(cl
         reverse("registry:person-list"), {"node": rich.community.pk, "category": "dibao"}
     )
     assert r.status_code == 404
+
+
+# --- edits based on an old version (SECURITY.md 20) ---------------------------------------
+
+
+def _household_form(**changes):
+    return {"unit": "1", "room": "101", "address": "", "situation_note": "", **changes}
+
+
+def test_a_stale_household_edit_shows_what_changed_and_writes_nothing(client, world):
+    household = world.household_1_1
+    url = reverse("registry:household-edit", args=[household.pk])
+    client.force_login(world.bob)
+    assert 'name="version" value="1"' in client.get(url).content.decode()
+    # alice moves the household to room 102 while bob's form is open at version 1.
+    services.household_update(actor=world.alice, household=household, version=1, room="102")
+    events = Event.objects.count()
+    r = client.post(url, _household_form(situation_note="独居老人，子女在昆明", version="1"))
+    assert r.status_code == 200
+    form = r.context["form"]
+    assert form.non_field_errors()
+    assert [(row["label"], row["now"], row["yours"]) for row in form.stale_changes] == [
+        (form.fields["room"].label, "102", "101")
+    ]
+    page = r.content.decode()
+    # The form now holds alice's room, keeps bob's note, and is at the version now.
+    assert 'name="room" value="102"' in page and "独居老人，子女在昆明</textarea>" in page
+    assert 'name="version" value="2"' in page
+    now = Household.objects.get(pk=household.pk)
+    assert (now.room, now.situation_note, now.version) == ("102", "", 2)
+    assert Event.objects.count() == events
+    # Saving the form as it now stands keeps both changes.
+    r = client.post(url, _household_form(room="102", situation_note="独居老人", version="2"))
+    assert r.status_code == 302
+    now = Household.objects.get(pk=household.pk)
+    assert (now.room, now.situation_note, now.version) == ("102", "独居老人", 3)
+    assert Event.objects.count() == events + 1
+
+
+def test_a_household_edit_from_a_page_without_a_version_says_the_page_is_out_of_date(client, world):
+    client.force_login(world.bob)
+    url = reverse("registry:household-edit", args=[world.household_1_1.pk])
+    r = client.post(url, _household_form(room="909"))
+    assert r.status_code == 200 and "version" in r.context["form"].errors
+    assert Household.objects.get(pk=world.household_1_1.pk).room == "101"
+
+
+def _person_form(**changes):
+    return {
+        "name": "张桂英",
+        "gender": "F",
+        "birth_date": "1950-03-14",
+        "relation": "head",
+        "residence_type": "registered",
+        "registered_address": "",
+        "lives_at_registered_address": "on",
+        **changes,
+    }
+
+
+def test_a_stale_person_edit_shows_a_changed_phone_masked_and_keeps_the_rest(client, world):
+    person = world.person_1_1
+    url = reverse("registry:person-edit", args=[person.pk])
+    client.force_login(world.bob)
+    client.get(url)
+    services.person_update(
+        actor=world.alice, person=person, version=1, phone="13987654321", name="张桂芳"
+    )
+    events = Event.objects.count()
+    r = client.post(url, _person_form(registered_address="思茅区", version="1"))
+    assert r.status_code == 200
+    form = r.context["form"]
+    rows = {row["label"]: (row["now"], row["yours"]) for row in form.stale_changes}
+    assert rows == {
+        form.fields["name"].label: ("张桂芳", "张桂英"),
+        form.fields["phone"].label: ("139****4321", "—"),
+    }
+    page = r.content.decode()
+    assert "13987654321" not in page  # the number is never put into the page
+    # alice's name in the input, bob's address kept, the phone input empty (keeps it).
+    assert form["name"].value() == "张桂芳"
+    assert form["registered_address"].value() == "思茅区"
+    assert not form["phone"].value()
+    now = Person.objects.get(pk=person.pk)
+    assert (now.registered_address, now.version) == ("", 2)
+    assert Event.objects.count() == events
+
+
+def test_a_person_edit_at_the_version_now_is_saved_and_bumps_it(client, world):
+    person = world.person_1_1
+    client.force_login(world.bob)
+    r = client.post(
+        reverse("registry:person-edit", args=[person.pk]),
+        _person_form(registered_address="思茅区", version="1"),
+    )
+    assert r.status_code == 302
+    now = Person.objects.get(pk=person.pk)
+    assert (now.registered_address, now.version) == ("思茅区", 2)
+    event = Event.objects.filter(verb="person_updated", subject_id=person.pk).get()
+    assert (event.data["version"], event.data["changed"]) == (2, ["registered_address"])
