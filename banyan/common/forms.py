@@ -137,7 +137,14 @@ def show_stale(form: forms.Form, err: StaleEdit, now: dict[str, Any]) -> None:
                 label = obj._meta.get_field(name).verbose_name  # type: ignore[attr-defined]
             except FieldDoesNotExist:
                 label = name
-        shown_now = obj.shown_value(name) if isinstance(obj, Versioned) else getattr(obj, name, "")
+        if name in now and name not in masked:
+            # The form's own value for the row now (a field the form builds, such as a
+            # rule's filter, has no attribute of that name on the row).
+            shown_now = now[name]
+        elif isinstance(obj, Versioned):
+            shown_now = obj.shown_value(name)
+        else:
+            shown_now = getattr(obj, name, "")
         display = getattr(obj, f"get_{name}_display", None)
         if display is not None and name not in masked:
             shown_now = display()

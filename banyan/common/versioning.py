@@ -39,6 +39,9 @@ class Versioned(models.Model):
     # Fields shown through another attribute when telling someone what changed (a phone
     # is shown masked): {field: attribute}.
     VERSION_SHOWN: ClassVar[dict[str, str]] = {}
+    # Columns worked out from others (a sort key, a name's initials): they change with
+    # their source, which names the change; on their own they are not an edit.
+    VERSION_DERIVED: ClassVar[frozenset[str]] = frozenset()
 
     class Meta:
         abstract = True
@@ -89,7 +92,7 @@ class Versioned(models.Model):
         attnames = {f.name: f.attname for f in self._meta.concrete_fields}
         out = set()
         for name in names:
-            if name in BOOKKEEPING:
+            if name in BOOKKEEPING or name in self.VERSION_DERIVED:
                 continue
             attname = attnames.get(name, name)
             if attname not in saved or saved[attname] != self.__dict__.get(attname):

@@ -114,6 +114,8 @@ class Compound(Versioned, models.Model):
 class Building(Versioned, models.Model):
     """楼栋: one building in a compound, with its volunteer building head."""
 
+    VERSION_DERIVED = frozenset({"sort_key"})
+
     community = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
     grid = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
     compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="buildings")

@@ -26,6 +26,8 @@ class HouseholdStatus(models.TextChoices):
 class Household(Versioned, models.Model):
     """户: a home, either a room in a building or a free address outside any compound."""
 
+    VERSION_DERIVED = frozenset({"sort_key"})
+
     community = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
     grid = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="households")
     building = models.ForeignKey(
@@ -111,6 +113,8 @@ class PersonStatus(models.TextChoices):
 
 class Person(Versioned, models.Model):
     """居民. The ID number is stored only encrypted, with a keyed hash for lookups."""
+
+    VERSION_DERIVED = frozenset({"name_initials"})
 
     VERSION_ALIASES = {
         "id_number_encrypted": "id_number",

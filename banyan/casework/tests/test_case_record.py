@@ -165,7 +165,8 @@ def test_the_building_head_notes_only_what_he_reported(client, dispute):
         services.case_note(actor=dispute.dave, case=dispute.case, note="楼上那家又吵", public=True)
     client.force_login(dispute.dave)
     url = reverse("casework:case-move", args=[dispute.case.pk, "note"])
-    assert client.post(url, {"note": "x", "public": "on"}).status_code == 403
+    note = {"note": "x", "public": "on", "version": dispute.case.version}
+    assert client.post(url, note).status_code == 403
     page = client.get(reverse("casework:case-detail", args=[dispute.case.pk])).content.decode()
     assert url not in page
     assert api(dispute, "dave", f"/cases/{dispute.case.pk}").json()["actions"] == []

@@ -243,17 +243,25 @@ def test_the_case_page_moderates_through_its_moves(client, matrix):
     assert 'id="public-text"' in page
     assert reverse("casework:case-move", args=[qr.pk, "hide_public_text"]) in page
     r = client.post(
-        reverse("casework:case-move", args=[qr.pk, "public_text"]), {"text": "屋顶漏水"}
+        reverse("casework:case-move", args=[qr.pk, "public_text"]),
+        {"text": "屋顶漏水", "version": qr.version},
     )
     assert r.status_code == 302
-    client.post(reverse("casework:case-move", args=[qr.pk, "hide_public_text"]))
+    qr.refresh_from_db()
+    r = client.post(
+        reverse("casework:case-move", args=[qr.pk, "hide_public_text"]), {"version": qr.version}
+    )
+    assert r.status_code == 302
     qr.refresh_from_db()
     assert (qr.public_text, qr.public_text_hidden) == ("屋顶漏水", True)
     # A case staff recorded offers no public text at all.
     visit = matrix.cases["visit"]
     page = client.get(reverse("casework:case-detail", args=[visit.pk])).content.decode()
     assert 'id="public-text"' not in page
-    r = client.post(reverse("casework:case-move", args=[visit.pk, "public_text"]), {"text": "x"})
+    r = client.post(
+        reverse("casework:case-move", args=[visit.pk, "public_text"]),
+        {"text": "x", "version": visit.version},
+    )
     assert r.status_code == 200 and r.context["form"].errors
     # And through the API.
     r = matrix.client.post(

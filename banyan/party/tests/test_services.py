@@ -408,11 +408,11 @@ def test_the_community_sets_no_membership_kind_for_an_in_service_member(party):
     )
     assert member.membership == ""
     with pytest.raises(ValidationFailed) as err:
-        services.member_update(actor=party.alice, member=member, membership="formal")
+        services.member_update(actor=party.alice, member=member, version=None, membership="formal")
     assert err.value.field == "membership"
     # A community member's membership is always one of the kinds.
     with pytest.raises(ValidationFailed):
-        services.member_update(actor=party.frank, member=party.wang, membership="")
+        services.member_update(actor=party.frank, member=party.wang, version=None, membership="")
 
 
 def test_the_migration_clears_the_membership_of_in_service_members(party):

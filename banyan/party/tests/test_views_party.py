@@ -472,10 +472,10 @@ def test_the_member_form_never_shows_the_full_phone_and_empty_keeps_it(client, p
     url = f"/party/members/{party.wang.pk}/edit/"
     page = client.get(url).content.decode()
     assert "13811112222" not in page and "138****2222" in page
-    r = client.post(url, _member_form(skills="理发", version="1"))
+    r = client.post(url, _member_form(former_unit="普洱市财政局", version="1"))
     assert r.status_code == 302
     wang = type(party.wang).objects.get(pk=party.wang.pk)
-    assert (wang.phone, wang.skills, wang.version) == ("13811112222", "理发", 2)
+    assert (wang.phone, wang.former_unit, wang.version) == ("13811112222", "普洱市财政局", 2)
 
 
 def test_a_stale_member_edit_shows_what_changed_and_writes_nothing(client, party):
@@ -485,7 +485,7 @@ def test_a_stale_member_edit_shows_what_changed_and_writes_nothing(client, party
     services.member_update(
         actor=party.alice, member=party.wang, version=1, address="昆明市盘龙区", phone="13900001111"
     )
-    r = client.post(url, _member_form(skills="理发", version="1"))
+    r = client.post(url, _member_form(former_unit="普洱市财政局", version="1"))
     assert r.status_code == 200
     form = r.context["form"]
     rows = {str(row["label"]): (row["now"], row["yours"]) for row in form.stale_changes}
@@ -494,9 +494,10 @@ def test_a_stale_member_edit_shows_what_changed_and_writes_nothing(client, party
         str(form.fields["phone"].label): ("139****1111", "—"),
     }
     assert "13900001111" not in r.content.decode()
-    assert form["address"].value() == "昆明市盘龙区" and form["skills"].value() == "理发"
+    assert form["address"].value() == "昆明市盘龙区"
+    assert form["former_unit"].value() == "普洱市财政局"
     wang = type(party.wang).objects.get(pk=party.wang.pk)
-    assert (wang.skills, wang.version) == ("", 2)
+    assert (wang.former_unit, wang.version) == ("", 2)
 
 
 RULE_FORM = {
@@ -616,9 +617,11 @@ def test_two_admins_changing_one_rule_the_second_sees_the_first(client, party):
         community=party.community,
         rule=shared,
         version=1,
-        **{k: v for k, v in RULE_FORM.items() if not k.startswith("who_")},
-        who={"mobile": True},
-        count=3,
+        **{
+            **{k: v for k, v in RULE_FORM.items() if not k.startswith("who_")},
+            "who": {"mobile": True},
+            "count": 3,
+        },
     )
     r = client.post(url, {**RULE_FORM, "version": "1"})
     assert r.status_code == 200

@@ -22,7 +22,9 @@ PHONE = "13987654321"
 
 @pytest.fixture
 def rich(world):
-    services.person_update(actor=world.alice, person=world.person_1_1, id_number=ID, phone=PHONE)
+    services.person_update(
+        actor=world.alice, person=world.person_1_1, version=None, id_number=ID, phone=PHONE
+    )
     return world
 
 
