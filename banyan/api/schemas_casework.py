@@ -13,7 +13,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from .schemas import ListParams, PageParams
+from .schemas import Latitude, ListParams, Longitude, PageParams
 
 StateName = Literal[
     "submitted",
@@ -112,8 +112,8 @@ class CaseIn(Schema):
     reporter_phone: str = Field("", max_length=32)
     on_behalf_of: str = Field("", max_length=100)
     address: str = Field("", max_length=200)
-    lat: float | None = None
-    lng: float | None = None
+    lat: Latitude = None
+    lng: Longitude = None
 
 
 class TransitionIn(Schema):

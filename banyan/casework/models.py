@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from banyan.common.bilingual import BilingualName
+from banyan.common.coordinates import coordinate_constraints
 from banyan.common.masking import mask_phone
 from banyan.places.models import Building, Compound, Node
 
@@ -190,6 +191,7 @@ class Case(models.Model):
             models.Index(fields=["assignee", "state", "due_at"]),
             models.Index(fields=["building", "state"]),
         ]
+        constraints = coordinate_constraints("case")
         verbose_name = _("case")
         verbose_name_plural = _("cases")
 

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from banyan.common.bilingual import BilingualName
+from banyan.common.coordinates import coordinate_constraints
 
 
 class NodeKind(models.TextChoices):
@@ -48,6 +49,7 @@ class Node(models.Model):
     class Meta:
         ordering = ["path"]
         indexes = [models.Index(fields=["community", "kind"])]
+        constraints = coordinate_constraints("node")
         verbose_name = _("node")
         verbose_name_plural = _("nodes")
 
@@ -87,6 +89,7 @@ class Compound(models.Model):
     class Meta:
         ordering = ["grid_id", "name"]
         indexes = [models.Index(fields=["community", "grid"])]
+        constraints = coordinate_constraints("compound")
         verbose_name = _("compound")
         verbose_name_plural = _("compounds")
 
@@ -119,6 +122,7 @@ class Building(models.Model):
     class Meta:
         ordering = ["compound_id", "number"]
         indexes = [models.Index(fields=["community", "grid"])]
+        constraints = coordinate_constraints("building")
         verbose_name = _("building")
         verbose_name_plural = _("buildings")
 
@@ -179,6 +183,7 @@ class Facility(models.Model):
 
     class Meta:
         ordering = ["node_id", "name"]
+        constraints = coordinate_constraints("facility")
         verbose_name = _("facility")
         verbose_name_plural = _("facilities")
 
