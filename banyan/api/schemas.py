@@ -13,6 +13,7 @@ from ninja import Field, Schema
 from pydantic import BeforeValidator, ValidationInfo, WithJsonSchema
 
 from banyan.common.coordinates import LIMITS, Axis, clean_coordinate
+from banyan.common.periods import parse_day
 
 T = TypeVar("T")
 
@@ -45,6 +46,18 @@ def _coordinate_schema(axis: Axis, description: str) -> WithJsonSchema:
         }
     )
 
+
+def _day(value: object, info: ValidationInfo) -> dt.date | None:
+    # As for coordinates: an impossible or misspelt date is the API's 400 naming the field.
+    return parse_day(value, info.field_name or "date")
+
+
+# A day in a query (YYYY-MM-DD); the period helpers bound it.
+Day = Annotated[
+    dt.date | None,
+    BeforeValidator(_day),
+    WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]}),
+]
 
 Latitude = Annotated[
     Decimal | None,

@@ -6,7 +6,6 @@ party scope); every write goes through a service.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 from django.contrib import messages
@@ -19,12 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
+from banyan.common import periods
+from banyan.common.errors import ValidationFailed
 from banyan.common.forms import client_ip, run_and_report, run_service
 from banyan.common.pages import form_page
 from banyan.places.selectors import get_node_for_user
@@ -32,7 +33,7 @@ from banyan.registry.selectors import get_person_for_user
 
 from . import forms, selectors, services
 from .models import ContactKind, Member, OrgKind, RegistrationState
-from .obligations import OVERDUE
+from .obligations import OVERDUE, Tally
 from .workflow import MOVES, TracingState, can_move
 
 PAGE_SIZE = 50
@@ -101,25 +102,17 @@ def obligations(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _period(request: HttpRequest) -> tuple[dt.date, dt.date, str]:
-    today = timezone.localdate()
-    period = request.GET.get("period", "year")
-    try:
-        year = int(request.GET.get("year", today.year))
-        month = int(request.GET.get("month", today.month))
-        if period == "month":
-            start = dt.date(year, month, 1)
-            end = (dt.date(year + month // 12, month % 12 + 1, 1)) - dt.timedelta(days=1)
-        else:
-            start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    except ValueError:
-        raise Http404 from None
-    return start, end, period
+PERIOD_LABELS = {
+    "period": gettext_lazy("Period"),
+    "year": gettext_lazy("Year"),
+    "month": gettext_lazy("Month"),
+}
 
 
 @login_required
 def compliance(request: HttpRequest) -> HttpResponse:
-    """Obligations due in a month or a year: met on time, met late, missed, still open."""
+    """Obligations due in a month or a year: met on time, met late, missed, still open.
+    A period out of bounds (banyan.common.periods) is a 400 that shows the form again."""
     scope = get_scope(request.user)
     if not scope.can(Cap.PARTY_FIGURES):
         raise Http404
@@ -129,8 +122,20 @@ def compliance(request: HttpRequest) -> HttpResponse:
     else:
         roots = scope.root_nodes(Cap.PARTY_FIGURES)
         node = roots[0] if len(roots) == 1 else None
-    start, end, period = _period(request)
-    rows, total, rules = selectors.compliance(user=request.user, node=node, start=start, end=end)
+    today = timezone.localdate()
+    error: str | None = None
+    try:
+        period, span = periods.period_from_query(request.GET, today=today)
+        rows, total, rules = selectors.compliance(
+            user=request.user, node=node, start=span.start, end=span.end
+        )
+    except ValidationFailed as err:
+        # The form again, for this year, with the reason; nothing computed.
+        label = PERIOD_LABELS.get(err.field or "", err.field)
+        error = f"{label}: {err.message}"
+        period, span = "year", periods.year_period(today.year)
+        rows, total, rules = [], Tally(), []
+    start, end = span.start, span.end
     return render(
         request,
         "party/compliance.html",
@@ -143,9 +148,11 @@ def compliance(request: HttpRequest) -> HttpResponse:
             "end": end,
             "period": period,
             # A year's page offers this month for when the period is switched to a month.
-            "month": start.month if period == "month" else timezone.localdate().month,
-            "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1),
+            "month": start.month if period == "month" else today.month,
+            "years": range(today.year, today.year - 5, -1),
+            "error": error,
         },
+        status=400 if error else 200,
     )
 
 
