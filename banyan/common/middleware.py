@@ -3,13 +3,14 @@ boundary (SECURITY.md 19)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from io import BytesIO
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.urls import get_resolver, get_urlconf
 from django.utils import translation
@@ -103,6 +104,12 @@ def _bad_in_body(request: HttpRequest) -> str | None:
     if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
         post: QueryDict
         files: MultiValueDict
+        if content_type == "multipart/form-data":
+            # Parse the form from the body kept in memory, not from the stream: a view
+            # that reads the body afterwards (the API reads any body as JSON) would find
+            # the stream spent. A body too big to keep is too big for such a view anyway.
+            with contextlib.suppress(RequestDataTooBig):
+                request.body  # noqa: B018
         if request.method == "POST":
             post, files = request.POST, request.FILES
         elif content_type == "multipart/form-data":
