@@ -10,8 +10,24 @@ from django.contrib import messages
 from django.http import HttpRequest
 
 from .errors import DomainError
+from .params import parse_id
 
 T = TypeVar("T")
+
+
+class ModelIdsField(forms.ModelMultipleChoiceField):
+    """ModelMultipleChoiceField whose values must be ids before they reach a query: SQLite
+    cannot bind 99999999999999999999 at all (a 500), and nothing else is an id either."""
+
+    def clean(self, value):
+        for pk in value or ():
+            if parse_id(pk) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": str(pk)[:20]},
+                )
+        return super().clean(value)
 
 
 def run_service(form: forms.Form, call: Callable[[], T]) -> T | None:

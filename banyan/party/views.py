@@ -28,6 +28,7 @@ from banyan.common import periods
 from banyan.common.errors import ValidationFailed
 from banyan.common.forms import client_ip, run_and_report, run_service
 from banyan.common.pages import form_page
+from banyan.common.params import parse_id
 from banyan.places.selectors import get_node_for_user
 from banyan.registry.selectors import get_person_for_user
 
@@ -117,8 +118,8 @@ def compliance(request: HttpRequest) -> HttpResponse:
     if not scope.can(Cap.PARTY_FIGURES):
         raise Http404
     node = None
-    if request.GET.get("node", "").isdigit():
-        node = get_node_for_user(request.user, int(request.GET["node"]))
+    if (node_pk := parse_id(request.GET.get("node"))) is not None:
+        node = get_node_for_user(request.user, node_pk)
     else:
         roots = scope.root_nodes(Cap.PARTY_FIGURES)
         node = roots[0] if len(roots) == 1 else None
@@ -183,8 +184,8 @@ def member_list(request: HttpRequest) -> HttpResponse:
     if not get_scope(request.user).can(Cap.VIEW_PARTY):
         raise Http404
     branch = None
-    if request.GET.get("branch", "").isdigit():
-        branch = selectors.get_org_for_user(request.user, int(request.GET["branch"]))
+    if (branch_pk := parse_id(request.GET.get("branch"))) is not None:
+        branch = selectors.get_org_for_user(request.user, branch_pk)
     flag = request.GET.get("flag", "")
     q = request.GET.get("q", "").strip()[:50]
     qs = selectors.member_list(user=request.user, branch=branch, q=q, flag=flag)
@@ -532,8 +533,9 @@ def themed_day_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     _require(selectors.caps_at_org(request.user, day.branch), Cap.MANAGE_PARTY)
     marks = {}
     for key, value in request.POST.items():
-        if key.startswith("m-") and key[2:].isdigit() and value:
-            marks[int(key[2:])] = value
+        member_pk = parse_id(key.removeprefix("m-")) if key.startswith("m-") else None
+        if member_pk is not None and value:
+            marks[member_pk] = value
     _ok, counts = run_and_report(
         request,
         lambda: services.attendance_record(actor=request.user, themed_day=day, marks=marks),

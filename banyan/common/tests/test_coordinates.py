@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from banyan.common.coordinates import clean_coordinate, clean_point
 from banyan.common.errors import ValidationFailed
@@ -85,3 +87,25 @@ def test_half_a_point_names_the_missing_coordinate():
     with pytest.raises(ValidationFailed) as err:
         clean_point(None, "100.97")
     assert err.value.field == "lat"
+
+
+@given(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.decimals(allow_nan=True, allow_infinity=True),
+        st.text(max_size=60),
+        st.from_regex(r"-?\d{1,4}(\.\d{0,12})?([eE][-+]?\d{1,6})?", fullmatch=True),
+    )
+)
+def test_any_value_is_a_coordinate_the_column_holds_or_a_validation_error(value):
+    try:
+        number = clean_coordinate(value, "lat", axis="lat")
+    except ValidationFailed as err:
+        assert err.field == "lat"
+        return
+    if number is not None:
+        assert -90 <= number <= 90 and number.as_tuple().exponent == -6
+        assert len(number.as_tuple().digits) <= 9  # DECIMAL(9, 6)

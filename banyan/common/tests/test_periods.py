@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from banyan.common.errors import ValidationFailed
 from banyan.common.periods import (
@@ -122,3 +124,27 @@ def test_the_pages_ask_for_a_year_or_a_month():
         with pytest.raises(ValidationFailed) as err:
             period_from_query(params, today=TODAY)
         assert err.value.field == field
+
+
+@given(
+    st.one_of(
+        st.none(),
+        st.dates(),
+        st.text(max_size=12),
+        st.from_regex(r"\d{4}-\d\d-\d\d", fullmatch=True),
+    ),
+    st.one_of(
+        st.none(),
+        st.dates(),
+        st.text(max_size=12),
+        st.from_regex(r"\d{4}-\d\d-\d\d", fullmatch=True),
+    ),
+)
+def test_any_pair_is_a_bounded_period_or_a_validation_error(start, end):
+    try:
+        period = clean_period(start, end, today=TODAY)
+    except ValidationFailed as err:
+        assert err.field in ("start", "end")
+        return
+    assert dt.date(2000, 1, 1) <= period.start <= period.end <= dt.date(2027, 12, 31)
+    assert period.days <= MAX_DAYS
