@@ -34,7 +34,7 @@ from banyan.registry.selectors import get_person_for_user
 
 from . import forms, selectors, services
 from .models import ContactKind, Member, OrgKind, RegistrationState
-from .obligations import OVERDUE, Tally
+from .obligations import OVERDUE
 from .workflow import MOVES, TracingState, can_move
 
 PAGE_SIZE = 50
@@ -133,9 +133,9 @@ def compliance(request: HttpRequest) -> HttpResponse:
     except ValidationFailed as err:
         # The form again, for this year, with the reason; nothing computed.
         label = PERIOD_LABELS.get(err.field or "", err.field)
-        error = f"{label}: {err.message}"
+        error = _("%(field)s: %(message)s") % {"field": label, "message": err.message}
         period, span = "year", periods.year_period(today.year)
-        rows, total, rules = [], Tally(), []
+        rows, total, rules = [], None, []
     start, end = span.start, span.end
     return render(
         request,
