@@ -17,7 +17,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from banyan.accounts.tokens import token_issue
-from banyan.casework.models import Case
+from banyan.casework.models import Case, CaseCategory
+from banyan.casework.services import case_create
 from banyan.common.cleaning import clean_text
 from banyan.common.errors import ValidationFailed
 
@@ -190,9 +191,20 @@ def test_a_cookie_with_a_control_character_is_ignored_not_a_server_error(world):
 
 
 def test_services_refuse_control_characters_too(world):
-    """Callers that are not requests (imports, commands) meet the same rule in the
-    shared text cleaner."""
+    """Callers that are not requests (commands, other services) meet the same rule in the
+    shared text cleaner, and nothing is written."""
     with pytest.raises(ValidationFailed) as err:
         clean_text("张\x00桂英", "name")
     assert err.value.field == "name"
     assert clean_text(" 第一行\n第二行\t ", "note") == "第一行\n第二行"
+    before = Case.objects.count()
+    with pytest.raises(ValidationFailed) as err:
+        case_create(
+            actor=world.bob,
+            category=CaseCategory.objects.get(code="parking", community=None),
+            description="楼下\x00停车",
+            channel="visit",
+            household=world.household_1_1,
+        )
+    assert err.value.field == "description"
+    assert Case.objects.count() == before
