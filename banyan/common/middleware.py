@@ -43,8 +43,8 @@ class SecurityHeadersMiddleware:
 
 class ControlCharacterMiddleware:
     """Refuses a request whose path, query, form fields or JSON body (keys too, at any
-    depth) hold a control character (SECURITY.md 19): a 400 naming the
-    field, before any view or session reads it.
+    depth) hold a control character (SECURITY.md 19): a 400 naming the field, before any
+    view or session reads it.
 
     NUL reaches PostgreSQL as an error in every statement that carries it (a search, a
     sign-in, a tracking code), and SQLite stores it silently; no person types one. Text
