@@ -5,13 +5,16 @@ POST /persons/{id}/reveal, which is permission-checked and logged."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from ninja import Field, Schema
-from pydantic import field_validator
+from pydantic import BeforeValidator, ValidationInfo, WithJsonSchema, field_validator
 
+from banyan.common.coordinates import LIMITS, Axis, clean_coordinate
 from banyan.common.lookups import refuse_identifier_in_url
+from banyan.common.periods import parse_day
 
 T = TypeVar("T")
 
@@ -20,6 +23,53 @@ LIMIT_MAX = 500
 
 
 # --- common -------------------------------------------------------------------------
+
+
+def _coordinate(axis: Axis) -> Callable[[object, ValidationInfo], Decimal | None]:
+    # The shared cleaner raises ValidationFailed (a DomainError, not a ValueError), which
+    # pydantic lets through: the answer is the API's 400 {"detail", "field"}, as from a
+    # service, whatever was sent (1e90, NaN, "abc", true).
+    def clean(value: object, info: ValidationInfo) -> Decimal | None:
+        return clean_coordinate(value, info.field_name or axis, axis=axis)
+
+    return clean
+
+
+def _coordinate_schema(axis: Axis, description: str) -> WithJsonSchema:
+    limit = LIMITS[axis]
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": -limit, "maximum": limit},
+                {"type": "null"},
+            ],
+            "description": description,
+        }
+    )
+
+
+def _day(value: object, info: ValidationInfo) -> dt.date | None:
+    # As for coordinates: an impossible or misspelt date is the API's 400 naming the field.
+    return parse_day(value, info.field_name or "date")
+
+
+# A day in a query (YYYY-MM-DD); the period helpers bound it.
+Day = Annotated[
+    dt.date | None,
+    BeforeValidator(_day),
+    WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]}),
+]
+
+Latitude = Annotated[
+    Decimal | None,
+    BeforeValidator(_coordinate("lat")),
+    _coordinate_schema("lat", "WGS84 degrees north, rounded to 6 places"),
+]
+Longitude = Annotated[
+    Decimal | None,
+    BeforeValidator(_coordinate("lng")),
+    _coordinate_schema("lng", "WGS84 degrees east, rounded to 6 places"),
+]
 
 
 class FieldErrorOut(Schema):
@@ -162,8 +212,8 @@ class CompoundIn(Schema):
     address: str = Field("", max_length=200)
     year_built: int | None = None
     management_company: str = Field("", max_length=100)
-    lat: Decimal | None = None
-    lng: Decimal | None = None
+    lat: Latitude = None
+    lng: Longitude = None
 
 
 class CompoundPatch(Schema):
@@ -173,8 +223,8 @@ class CompoundPatch(Schema):
     address: str | None = Field(None, max_length=200)
     year_built: int | None = None
     management_company: str | None = Field(None, max_length=100)
-    lat: Decimal | None = None
-    lng: Decimal | None = None
+    lat: Latitude = None
+    lng: Longitude = None
 
 
 class BuildingFilters(ListParams):
@@ -229,8 +279,8 @@ class BuildingIn(Schema):
     year_built: int | None = None
     floors: int = 1
     units: int = 1
-    lat: Decimal | None = None
-    lng: Decimal | None = None
+    lat: Latitude = None
+    lng: Longitude = None
 
 
 class BuildingPatch(Schema):
@@ -240,8 +290,8 @@ class BuildingPatch(Schema):
     year_built: int | None = None
     floors: int | None = None
     units: int | None = None
-    lat: Decimal | None = None
-    lng: Decimal | None = None
+    lat: Latitude = None
+    lng: Longitude = None
 
 
 class BuildingHeadIn(Schema):
@@ -293,8 +343,8 @@ class FacilityIn(Schema):
     name: str = Field(..., max_length=100)
     compound: int | None = None
     note: str = Field("", max_length=300)
-    lat: Decimal | None = None
-    lng: Decimal | None = None
+    lat: Latitude = None
+    lng: Longitude = None
 
 
 class FacilityPatch(Schema):
@@ -304,8 +354,8 @@ class FacilityPatch(Schema):
     name: str | None = Field(None, max_length=100)
     compound: int | None = None
     note: str | None = Field(None, max_length=300)
-    lat: Decimal | None = None
-    lng: Decimal | None = None
+    lat: Latitude = None
+    lng: Longitude = None
 
 
 # --- registry -----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from .schemas import ListParams, PageParams, version_field
+from .schemas import Latitude, ListParams, Longitude, PageParams, version_field
 
 StateName = Literal[
     "submitted",
@@ -129,8 +129,8 @@ class CaseIn(Schema):
     reporter_phone: str = Field("", max_length=32)
     on_behalf_of: str = Field("", max_length=100)
     address: str = Field("", max_length=200)
-    lat: float | None = None
-    lng: float | None = None
+    lat: Latitude = None
+    lng: Longitude = None
 
 
 class TransitionIn(Schema):

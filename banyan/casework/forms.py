@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from banyan.common.params import parse_id
 from banyan.places.models import Node
 from banyan.registry.models import Person
 
@@ -371,9 +372,10 @@ class IdListField(forms.Field):
 
     def to_python(self, value) -> list[int]:
         items = value if isinstance(value, list | tuple) else [value] if value else []
-        if any(not str(v).isdigit() for v in items):
+        ids = [parse_id(v) for v in items]
+        if None in ids:
             raise forms.ValidationError(_("Not a valid choice."))
-        return [int(v) for v in items][:500]
+        return [pk for pk in ids if pk is not None][:500]
 
 
 class MarkReadForm(forms.Form):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from banyan.common.bilingual import BilingualName
+from banyan.common.coordinates import coordinate_constraints
 from banyan.common.images import PhotoSizes
 from banyan.common.masking import mask_phone
 from banyan.common.versioning import Versioned
@@ -248,6 +249,7 @@ class Case(Versioned, models.Model):
             models.Index(fields=["assignee", "state", "due_at"]),
             models.Index(fields=["building", "state"]),
         ]
+        constraints = coordinate_constraints("case")
         verbose_name = _("case")
         verbose_name_plural = _("cases")
 

@@ -51,6 +51,12 @@ def register_responder(prefix: str, responder: Responder) -> None:
         _RESPONDERS.sort(key=lambda item: -len(item[0]))
 
 
+def respond(request: HttpRequest, status: int, message: str) -> HttpResponse | None:
+    """The answer of the responder registered for the request's URL, if there is one."""
+    responder = _responder(request)
+    return responder(request, status, message) if responder is not None else None
+
+
 def register_back_link(prefix: str, url_name: str, label: Promise | str) -> None:
     """The way back offered on error pages under `prefix`."""
     if all(p != prefix for p, _b in _BACK_LINKS):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from . import clientip
 from .errors import DomainError, StaleEdit
+from .params import parse_id
 from .versioning import Versioned
 
 T = TypeVar("T")
@@ -32,6 +33,21 @@ class VersionedForm(forms.Form):
 def version_field() -> forms.IntegerField:
     """The same hidden field, for forms built elsewhere (a case's action forms)."""
     return forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=VERSION_MAX)
+
+
+class ModelIdsField(forms.ModelMultipleChoiceField):
+    """ModelMultipleChoiceField whose values must be ids before they reach a query: SQLite
+    cannot bind 99999999999999999999 at all (a 500), and nothing else is an id either."""
+
+    def clean(self, value):
+        for pk in value or ():
+            if parse_id(pk) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": str(pk)[:20]},
+                )
+        return super().clean(value)
 
 
 def run_service(

@@ -1,11 +1,24 @@
-"""What every response passes through: the headers it carries (SECURITY.md 16), and the
+"""What every request and response passes through: control characters refused at the
+boundary (SECURITY.md 19), the headers every response carries (SECURITY.md 16), and the
 photo script's redirects."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 from collections.abc import Callable
+from io import BytesIO
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import BadRequest, RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, QueryDict
+from django.urls import get_resolver, get_urlconf
+from django.utils import translation
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
+
+from . import error_pages
+from .cleaning import has_control_character
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -63,3 +76,149 @@ class UploadRedirectMiddleware:
             answer["Cache-Control"] = response["Cache-Control"]
         answer.cookies = response.cookies
         return answer
+
+
+# --- control characters at the boundary -----------------------------------------------------
+
+
+class ControlCharacterMiddleware:
+    """Refuses a request whose path, query, form fields or JSON body (keys too, at any
+    depth) hold a control character (SECURITY.md 19): a 400 naming the field, before any
+    view or session reads it.
+
+    NUL reaches PostgreSQL as an error in every statement that carries it (a search, a
+    sign-in, a tracking code), and SQLite stores it silently; no person types one. Text
+    values may keep tabs and line breaks, names and paths nothing. A cookie holding one is
+    dropped rather than refused: the client cannot fix its cookies, and a session key
+    with a NUL would fail the session's own query.
+
+    Sits before the session middleware, so it answers without the session: the API in its
+    JSON, Open311 in the GeoReport error format, every other route with the site's 400
+    page (`handler400`) in the language the request asks for.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        _drop_bad_cookies(request)
+        field = _bad_field(request)
+        if field is not None:
+            return _refuse(request, field)
+        return self.get_response(request)
+
+
+def _drop_bad_cookies(request: HttpRequest) -> None:
+    bad = [
+        name
+        for name, value in request.COOKIES.items()
+        if has_control_character(name, line_breaks=False)
+        or has_control_character(value, line_breaks=False)
+    ]
+    for name in bad:
+        del request.COOKIES[name]
+
+
+def _bad_field(request: HttpRequest) -> str | None:
+    """The name of the first input holding a control character, or None."""
+    if has_control_character(request.path_info, line_breaks=False):
+        return "path"
+    field = _bad_in_querydict(request.GET, "query")
+    if field is not None:
+        return field
+    return _bad_in_body(request)
+
+
+def _bad_in_querydict(data: QueryDict | MultiValueDict, where: str) -> str | None:
+    for key, values in data.lists():
+        if has_control_character(key, line_breaks=False):
+            return where
+        for value in values:
+            if isinstance(value, str) and has_control_character(value):
+                return key
+    return None
+
+
+def _bad_in_body(request: HttpRequest) -> str | None:
+    content_type = request.content_type or ""
+    if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        post: QueryDict
+        files: MultiValueDict
+        if content_type == "multipart/form-data":
+            # Parse the form from the body kept in memory, not from the stream: a view
+            # that reads the body afterwards (the API reads any body as JSON) would find
+            # the stream spent. A body too big to keep is too big for such a view anyway.
+            with contextlib.suppress(RequestDataTooBig):
+                request.body  # noqa: B018
+        if request.method == "POST":
+            post, files = request.POST, request.FILES
+        elif content_type == "multipart/form-data":
+            post, files = request.parse_file_upload(request.META, BytesIO(request.body))
+        else:
+            post, files = QueryDict(request.body, encoding="utf-8"), MultiValueDict()
+        field = _bad_in_querydict(post, "body")
+        if field is not None:
+            return field
+        # A file's name needs no check: Django's parser drops what is not printable.
+        if any(has_control_character(key, line_breaks=False) for key in files):
+            return "body"
+        return None
+    if not request.body:
+        return None
+    try:
+        # Whatever the declared type: the API reads any body as JSON.
+        document = json.loads(request.body)
+    except ValueError:
+        return None  # not JSON: the view that reads it answers for it
+    except RecursionError:
+        return "body"  # nested past Python's stack: no view could read it either
+    return _bad_in_json(document)
+
+
+def _bad_in_json(document: object) -> str | None:
+    """Walk the document without recursion (its depth is the client's choice): the dotted
+    path of the first bad value, or of the object whose key is bad ("body" at the top)."""
+    stack: list[tuple[str, object]] = [("", document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if has_control_character(value):
+                return path or "body"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if has_control_character(key, line_breaks=False):
+                    return path or "body"
+                stack.append((f"{path}.{key}" if path else key, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{i}" if path else str(i), item) for i, item in enumerate(value))
+    return None
+
+
+# A key is the client's to choose; the answer names at most this much of it.
+MAX_FIELD_NAME = 100
+
+
+def _refuse(request: HttpRequest, field: str) -> HttpResponse:
+    field = field[:MAX_FIELD_NAME]
+    language = translation.get_language_from_request(request)
+    with translation.override(language):
+        message = _("%(field)s holds a control character (such as NUL), which is not allowed.") % {
+            "field": field
+        }
+        path = request.path_info
+        if path.startswith("/api/"):
+            return JsonResponse({"detail": message, "field": field}, status=400)
+        # A part of the site that answers machines (Open311) answers in its own format.
+        answer = error_pages.respond(request, 400, message)
+        if answer is not None:
+            return answer
+        # The site's 400 page (handler400). It runs before the session and the user are
+        # read: the page shows the signed-out header, whoever asked.
+        if not hasattr(request, "user"):
+            request.user = AnonymousUser()
+        handler: Callable[..., HttpResponse] = get_resolver(get_urlconf()).resolve_error_handler(
+            400
+        )
+        response = handler(request, exception=BadRequest(message))
+        response.setdefault("Content-Language", language)
+        return response

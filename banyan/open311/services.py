@@ -14,6 +14,7 @@ from banyan.casework.models import Case, CaseCategory, Channel, Open311Key
 from banyan.casework.services import case_create
 from banyan.casework.services.intake import take_building_slot
 from banyan.common.cleaning import clean_text
+from banyan.common.coordinates import clean_point
 from banyan.common.errors import ValidationFailed
 from banyan.common.phone import normalize_phone
 from banyan.places.models import Building, Node, NodeKind
@@ -29,8 +30,8 @@ def _place(
     *,
     community: Node,
     address_id: int | None,
-    lat: float | None,
-    lng: float | None,
+    lat: Decimal | None,
+    lng: Decimal | None,
 ) -> tuple[Building | None, Node | None]:
     """Where the request is: address_id is a building id; a point is matched to the
     nearest building within BUILDING_RADIUS_M, else to the grid whose area holds it."""
@@ -49,14 +50,12 @@ def _place(
             ),
             field="lat",
         )
-    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-        raise ValidationFailed(_("lat and long must be WGS84 degrees."), field="lat")
     building = selectors.nearest_building(
-        community=community, lat=lat, lng=lng, radius_m=BUILDING_RADIUS_M
+        community=community, lat=float(lat), lng=float(lng), radius_m=BUILDING_RADIUS_M
     )
     if building is not None:
         return building, None
-    grid = selectors.grid_at(community=community, lat=lat, lng=lng)
+    grid = selectors.grid_at(community=community, lat=float(lat), lng=float(lng))
     if grid is None:
         raise ValidationFailed(
             _("This point is in none of the jurisdiction's grids; send address_id instead."),
@@ -72,8 +71,8 @@ def open311_request_create(
     community: Node,
     category: CaseCategory,
     description: str = "",
-    lat: float | None = None,
-    lng: float | None = None,
+    lat: str | float | None = None,
+    lng: str | float | None = None,
     address_id: int | None = None,
     address_string: str = "",
     phone: str = "",
@@ -91,7 +90,10 @@ def open311_request_create(
             _("This api_key is not valid for the jurisdiction."), field="api_key"
         )
     now = now or timezone.now()
-    building, grid = _place(community=community, address_id=address_id, lat=lat, lng=lng)
+    point_lat, point_lng = clean_point(lat, lng, fields=("lat", "long"))
+    building, grid = _place(
+        community=community, address_id=address_id, lat=point_lat, lng=point_lng
+    )
     if (
         category.community_id not in (None, community.pk)
         or not category.public
@@ -124,8 +126,8 @@ def open311_request_create(
         reporter_name=name,
         reporter_phone=phone,
         address=address,
-        lat=round(Decimal(str(lat)), 6) if lat is not None else None,  # type: ignore[arg-type]
-        lng=round(Decimal(str(lng)), 6) if lng is not None else None,  # type: ignore[arg-type]
+        lat=point_lat,
+        lng=point_lng,
         now=now,
     )
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -178,24 +177,6 @@ def _date_range(params: QueryDict) -> tuple[dt.datetime, dt.datetime]:
     return now - selectors.MAX_SPAN, now
 
 
-def _float(params: QueryDict, name: str, limit: float) -> float | None:
-    """A coordinate in degrees within ±`limit`, or a 400 naming `name`."""
-    raw = params.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or not -limit <= value <= limit:
-        raise Open311Error(
-            400,
-            _("%(name)s must be a number of degrees from -%(limit)s to %(limit)s.")
-            % {"name": name, "limit": int(limit)},
-        )
-    return value
-
-
 # --- endpoints ------------------------------------------------------------------------------
 
 
@@ -289,9 +270,6 @@ def _create(request: HttpRequest, format: str) -> HttpResponse:
         raise Open311Error(404, _("service_code %(code)s was not found.") % {"code": _echo(code)})
     raw_address_id = params.get("address_id", "").strip()
     address_id = _id(raw_address_id, "address_id") if raw_address_id else None
-    lat, lng = _float(params, "lat", 90), _float(params, "long", 180)
-    if (lat is None) != (lng is None):
-        raise Open311Error(400, _("Send lat and long together."))
     # media_url is ignored: on closed networks we fetch nothing from elsewhere, and a
     # remote file is not a photo we have checked.
     case = services.open311_request_create(
@@ -299,8 +277,8 @@ def _create(request: HttpRequest, format: str) -> HttpResponse:
         community=community,
         category=category,
         description=params.get("description", ""),
-        lat=lat,
-        lng=lng,
+        lat=params.get("lat"),
+        lng=params.get("long"),
         address_id=address_id,
         address_string=params.get("address_string", ""),
         phone=params.get("phone", ""),

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
+from banyan.common.periods import Period, check_span
 from banyan.places.models import Node, NodeKind
 from banyan.registry.models import Household, Person, PersonStatus
 
@@ -608,7 +609,11 @@ def compliance(
 ) -> tuple[list[ComplianceRow], engine.Tally, list[engine.RuleVersion]]:
     """Obligations due in [start, end] and how they stand, per branch (one branch per L1
     grid) — or per community above a community — with the total; the user needs party
-    figures there. A fixed number of queries whatever the size."""
+    figures there. A fixed number of queries whatever the size.
+
+    The work grows with the span, so a period past banyan.common.periods.MAX_DAYS is
+    refused here too (ValidationFailed naming "end"), whoever asks."""
+    check_span(Period(start, end))
     today = today or timezone.localdate()
     per_community = node is None or node.kind in (NodeKind.DISTRICT, NodeKind.STREET)
     whole = _whole_communities(user, Cap.PARTY_FIGURES) if per_community else None

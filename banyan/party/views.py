@@ -6,8 +6,6 @@ party scope); every write goes through a service.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,15 +16,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
+from banyan.common import periods
+from banyan.common.errors import ValidationFailed
 from banyan.common.forms import client_ip, run_and_report, run_service
 from banyan.common.images import photo_response
 from banyan.common.pages import form_page
+from banyan.common.params import parse_id
 from banyan.places.selectors import get_node_for_user
 from banyan.registry.selectors import get_person_for_user
 
@@ -101,36 +102,40 @@ def obligations(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _period(request: HttpRequest) -> tuple[dt.date, dt.date, str]:
-    today = timezone.localdate()
-    period = request.GET.get("period", "year")
-    try:
-        year = int(request.GET.get("year", today.year))
-        month = int(request.GET.get("month", today.month))
-        if period == "month":
-            start = dt.date(year, month, 1)
-            end = (dt.date(year + month // 12, month % 12 + 1, 1)) - dt.timedelta(days=1)
-        else:
-            start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    except ValueError:
-        raise Http404 from None
-    return start, end, period
+PERIOD_LABELS = {
+    "period": gettext_lazy("Period"),
+    "year": gettext_lazy("Year"),
+    "month": gettext_lazy("Month"),
+}
 
 
 @login_required
 def compliance(request: HttpRequest) -> HttpResponse:
-    """Obligations due in a month or a year: met on time, met late, missed, still open."""
+    """Obligations due in a month or a year: met on time, met late, missed, still open.
+    A period out of bounds (banyan.common.periods) is a 400 that shows the form again."""
     scope = get_scope(request.user)
     if not scope.can(Cap.PARTY_FIGURES):
         raise Http404
     node = None
-    if request.GET.get("node", "").isdigit():
-        node = get_node_for_user(request.user, int(request.GET["node"]))
+    if (node_pk := parse_id(request.GET.get("node"))) is not None:
+        node = get_node_for_user(request.user, node_pk)
     else:
         roots = scope.root_nodes(Cap.PARTY_FIGURES)
         node = roots[0] if len(roots) == 1 else None
-    start, end, period = _period(request)
-    rows, total, rules = selectors.compliance(user=request.user, node=node, start=start, end=end)
+    today = timezone.localdate()
+    error: str | None = None
+    try:
+        period, span = periods.period_from_query(request.GET, today=today)
+        rows, total, rules = selectors.compliance(
+            user=request.user, node=node, start=span.start, end=span.end
+        )
+    except ValidationFailed as err:
+        # The form again, for this year, with the reason; nothing computed.
+        label = PERIOD_LABELS.get(err.field or "", err.field)
+        error = _("%(field)s: %(message)s") % {"field": label, "message": err.message}
+        period, span = "year", periods.year_period(today.year)
+        rows, total, rules = [], None, []
+    start, end = span.start, span.end
     return render(
         request,
         "party/compliance.html",
@@ -143,9 +148,11 @@ def compliance(request: HttpRequest) -> HttpResponse:
             "end": end,
             "period": period,
             # A year's page offers this month for when the period is switched to a month.
-            "month": start.month if period == "month" else timezone.localdate().month,
-            "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1),
+            "month": start.month if period == "month" else today.month,
+            "years": range(today.year, today.year - 5, -1),
+            "error": error,
         },
+        status=400 if error else 200,
     )
 
 
@@ -176,8 +183,8 @@ def member_list(request: HttpRequest) -> HttpResponse:
     if not get_scope(request.user).can(Cap.VIEW_PARTY):
         raise Http404
     branch = None
-    if request.GET.get("branch", "").isdigit():
-        branch = selectors.get_org_for_user(request.user, int(request.GET["branch"]))
+    if (branch_pk := parse_id(request.GET.get("branch"))) is not None:
+        branch = selectors.get_org_for_user(request.user, branch_pk)
     flag = request.GET.get("flag", "")
     q = request.GET.get("q", "").strip()[:50]
     qs = selectors.member_list(user=request.user, branch=branch, q=q, flag=flag)
@@ -538,8 +545,9 @@ def themed_day_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     _require(selectors.caps_at_org(request.user, day.branch), Cap.MANAGE_PARTY)
     marks = {}
     for key, value in request.POST.items():
-        if key.startswith("m-") and key[2:].isdigit() and value:
-            marks[int(key[2:])] = value
+        member_pk = parse_id(key.removeprefix("m-")) if key.startswith("m-") else None
+        if member_pk is not None and value:
+            marks[member_pk] = value
     _ok, counts = run_and_report(
         request,
         lambda: services.attendance_record(actor=request.user, themed_day=day, marks=marks),

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from banyan.common.bilingual import BilingualName
+from banyan.common.coordinates import coordinate_constraints
 from banyan.common.ordering import node_sort_key
 from banyan.common.versioning import Versioned
 
@@ -53,6 +54,7 @@ class Node(models.Model):
     class Meta:
         ordering = ["sort_key", "id"]
         indexes = [models.Index(fields=["community", "kind"])]
+        constraints = coordinate_constraints("node")
         verbose_name = _("node")
         verbose_name_plural = _("nodes")
 
@@ -104,6 +106,7 @@ class Compound(Versioned, models.Model):
     class Meta:
         ordering = ["grid_id", "name"]
         indexes = [models.Index(fields=["community", "grid"])]
+        constraints = coordinate_constraints("compound")
         verbose_name = _("compound")
         verbose_name_plural = _("compounds")
 
@@ -143,6 +146,7 @@ class Building(Versioned, models.Model):
             models.Index(fields=["community", "grid"]),
             models.Index(fields=["compound", "sort_key"]),
         ]
+        constraints = coordinate_constraints("building")
         verbose_name = _("building")
         verbose_name_plural = _("buildings")
 
@@ -203,6 +207,7 @@ class Facility(Versioned, models.Model):
 
     class Meta:
         ordering = ["node_id", "name"]
+        constraints = coordinate_constraints("facility")
         verbose_name = _("facility")
         verbose_name_plural = _("facilities")
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope, require
 from banyan.common.cleaning import clean_text
+from banyan.common.coordinates import clean_point
 from banyan.common.errors import ValidationFailed
 from banyan.common.ordering import natural_key
 from banyan.registry.models import Person, PersonStatus
@@ -93,17 +94,9 @@ def _count(value: int, field: str, *, maximum: int) -> int:
     return value
 
 
-def _coordinate(value: Decimal | float | None, field: str, *, limit: int) -> Decimal | None:
-    if value is None:
-        return None
-    number = Decimal(str(value)).quantize(Decimal("0.000001"))
-    if not -limit <= number <= limit:
-        raise ValidationFailed(_("This coordinate is out of range."), field=field)
-    return number
-
-
 def _place_fields(lat: Decimal | float | None, lng: Decimal | float | None) -> dict[str, Any]:
-    return {"lat": _coordinate(lat, "lat", limit=90), "lng": _coordinate(lng, "lng", limit=180)}
+    point = clean_point(lat, lng)
+    return {"lat": point[0], "lng": point[1]}
 
 
 def _merged(obj: Any, fields: tuple[str, ...], values: dict[str, Any]) -> dict[str, Any]:

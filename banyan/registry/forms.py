@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from banyan.common.forms import VersionedForm
+from banyan.common.forms import ModelIdsField, VersionedForm
 from banyan.places.models import Building
 
 from .models import Category, Gender, Household, Person, Relation, ResidenceType
@@ -135,7 +135,7 @@ class MergeForm(DatedForm):
 
 
 class SplitForm(DatedForm):
-    persons = forms.ModelMultipleChoiceField(
+    persons = ModelIdsField(
         label=_("Members who form the new household"),
         queryset=Person.objects.none(),
         widget=forms.CheckboxSelectMultiple,

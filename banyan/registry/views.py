@@ -18,6 +18,7 @@ from banyan.casework.staff_selectors import household_panel
 from banyan.common.errors import DomainError
 from banyan.common.forms import client_ip, run_and_report, run_service
 from banyan.common.pages import form_page
+from banyan.common.params import parse_id
 from banyan.common.sealed import seal, unseal
 from banyan.party.selectors import household_has_members
 from banyan.places import selectors as place_selectors
@@ -81,11 +82,11 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def household_create(request: HttpRequest) -> HttpResponse:
     """Register a household in a building (?building=) or at an address in a grid (?grid=)."""
     building = grid = None
-    if request.GET.get("building", "").isdigit():
-        building = place_selectors.get_building_for_user(request.user, int(request.GET["building"]))
+    if (building_pk := parse_id(request.GET.get("building"))) is not None:
+        building = place_selectors.get_building_for_user(request.user, building_pk)
         grid = building.grid
-    elif request.GET.get("grid", "").isdigit():
-        grid = place_selectors.get_node_for_user(request.user, int(request.GET["grid"]))
+    elif (grid_pk := parse_id(request.GET.get("grid"))) is not None:
+        grid = place_selectors.get_node_for_user(request.user, grid_pk)
     if grid is None:
         raise Http404
     _require(
@@ -509,8 +510,8 @@ def household_list(request: HttpRequest) -> HttpResponse:
     member counts are computed in the page query for its rows.
     """
     node = None
-    if request.GET.get("node", "").isdigit():
-        node = place_selectors.get_node_for_user(request.user, int(request.GET["node"]))
+    if (node_pk := parse_id(request.GET.get("node"))) is not None:
+        node = place_selectors.get_node_for_user(request.user, node_pk)
     households = selectors.household_rows(
         user=request.user, qs=selectors.household_list(user=request.user, node=node)
     )
@@ -537,8 +538,8 @@ def person_list(request: HttpRequest) -> HttpResponse:
     A post that sees aggregates only (the district) gets the count and no one by name.
     """
     node = category = None
-    if request.GET.get("node", "").isdigit():
-        node = place_selectors.get_node_for_user(request.user, int(request.GET["node"]))
+    if (node_pk := parse_id(request.GET.get("node"))) is not None:
+        node = place_selectors.get_node_for_user(request.user, node_pk)
     if request.GET.get("category"):
         category = selectors.get_category_for_user(
             request.user, code=request.GET["category"], node=node

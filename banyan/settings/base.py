@@ -57,7 +57,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The headers first, so that answers given before the session (a refused request)
+    # carry them too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "banyan.common.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the session, the user or the input (SECURITY.md 19).
+    "banyan.common.middleware.ControlCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -65,8 +71,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "banyan.accounts.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "banyan.common.middleware.SecurityHeadersMiddleware",
     "banyan.common.middleware.UploadRedirectMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

@@ -12,12 +12,12 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
-from django.utils import timezone
 from ninja import Field, Query, Schema, Status
 
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
 from banyan.common.forms import client_ip
+from banyan.common.periods import clean_period
 from banyan.party import selectors, services
 from banyan.party.models import Contact, Member, Org, ThemedDay, TracingCase
 from banyan.places.selectors import get_node_for_user
@@ -25,7 +25,7 @@ from banyan.places.selectors import get_node_for_user
 from ..auth import actor
 from ..pagination import page, page_of
 from ..routing import Router
-from ..schemas import ErrorOut, ListParams, Page, PageParams, version_field
+from ..schemas import Day, ErrorOut, ListParams, Page, PageParams, version_field
 from ..versions import EDIT, take_version
 
 router = Router(tags=["party"])
@@ -207,8 +207,8 @@ class ComplianceOut(Schema):
 
 class ComplianceFilters(Schema):
     node: int | None = None
-    start: dt.date | None = None
-    end: dt.date | None = None
+    start: Day = Field(None, description="First day (YYYY-MM-DD); default: 1 January")
+    end: Day = Field(None, description="Last day (YYYY-MM-DD); default: 31 December")
 
 
 class ThemedDayOut(Schema):
@@ -375,19 +375,22 @@ def list_obligations(request: HttpRequest, filters: Query[ObligationFilters]) ->
 
 @router.get("/party/compliance", response={200: ComplianceOut, **READ})
 def get_compliance(request: HttpRequest, filters: Query[ComplianceFilters]) -> Any:
-    """Obligations due in [start, end] (default: this year): met on time, met late,
-    missed, overdue, not yet due — per branch, or per community above a community."""
+    """Obligations due in [start, end] (default: this year; either alone: to the end, or
+    from the start, of its year): met on time, met late, missed, overdue, not yet due — per
+    branch, or per community above a community. Days lie between 2000-01-01 and the end of
+    next year, and a period holds at most three years (1,096 days): else 400 naming the
+    parameter."""
     user = actor(request)
     if not get_scope(user).can(Cap.PARTY_FIGURES):
         raise Http404
-    today = timezone.localdate()
-    start = filters.start or dt.date(today.year, 1, 1)
-    end = filters.end or dt.date(today.year, 12, 31)
+    period = clean_period(filters.start, filters.end)
     node = get_node_for_user(user, filters.node) if filters.node is not None else None
-    rows, total, _rules = selectors.compliance(user=user, node=node, start=start, end=end)
+    rows, total, _rules = selectors.compliance(
+        user=user, node=node, start=period.start, end=period.end
+    )
     return ComplianceOut(
-        start=start,
-        end=end,
+        start=period.start,
+        end=period.end,
         total=_tally(total),
         rows=[
             ComplianceRowOut(

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
 from banyan.accounts.tokens import token_issue
@@ -227,6 +228,44 @@ def test_bad_input_names_the_field_and_writes_nothing(loop, as_user, body, statu
     r = as_user("alice").post("/cases", body)
     assert (r.status_code, r.json().get("field")) == (status, field), r.content
     assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        {"lat": 1000, "lng": 100.97},
+        {"lat": 22.78, "lng": 1e22},
+        {"lat": float("nan"), "lng": 100.97},
+        {"lat": "abc", "lng": 100.97},
+        {"lat": True, "lng": 100.97},
+        {"lat": 22.78},
+    ],
+)
+def test_a_bad_coordinate_writes_no_case_and_every_list_still_answers(loop, as_user, client, point):
+    """A building head's case at latitude 1000 was saved, answered 500, and from then on
+    failed every list that showed it (Open311 included) until the row was fixed by hand."""
+    body = {"category": "roof_leak", "description": "顶楼漏水", "building": loop.building_1_1.pk}
+    r = as_user("dave").post("/cases", {**body, **point})
+    bad = "lng" if "lng" not in point or point["lat"] == 22.78 else "lat"
+    assert (r.status_code, r.json()["field"]) == (400, bad), r.content
+    assert not Case.objects.exists() and not Event.objects.filter(verb="case_created").exists()
+    reported_by_dave(loop, lat=22.78, lng="100.97")
+    assert as_user("bob").get("/cases").json()["count"] == 1
+    feed = {"jurisdiction_id": loop.community.pk}
+    assert client.get("/open311/v2/requests.json", feed).status_code == 200
+    assert client.get("/open311/v2/requests.xml", feed).status_code == 200
+    client.force_login(loop.bob)
+    assert client.get("/cases/").status_code == 200
+    assert client.get("/cases/mine/").status_code == 200
+
+
+def test_the_database_refuses_a_case_out_of_range(loop):
+    case = reported_by_dave(loop, lat="22.78", lng="100.97")
+    for field, value in (("lat", 91), ("lng", -180.000001)):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Case.objects.filter(pk=case.pk).update(**{field: value})
+    case.refresh_from_db()
+    assert (case.lat, case.lng) == (Decimal("22.780000"), Decimal("100.970000"))
 
 
 @pytest.mark.parametrize(

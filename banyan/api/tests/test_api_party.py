@@ -126,3 +126,31 @@ def test_compliance_needs_party_figures_there(p):
     assert _client(world.mallory).get(f"/party/compliance?node={world.l1_1.pk}").status_code == 404
     r = _client(users["frank"]).get(f"/party/compliance?node={world.l1_1.pk}")
     assert r.status_code == 200 and r.json()["total"]["due"] > 0
+
+
+@time_machine.travel(dt.datetime(2024, 3, 12, 10), tick=False)
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"end": "9998-12-31"}, "end"),  # ran 70 s and took 1.6 GB
+        ({"end": "9999-12-31"}, "end"),  # a 500
+        ({"start": "0001-01-01"}, "start"),
+        ({"start": "2024-02-30"}, "start"),
+        ({"start": "2024-13-45"}, "start"),
+        ({"end": "tomorrow"}, "end"),
+        ({"start": "2024-03-01", "end": "2024-02-01"}, "end"),
+        ({"start": "2020-01-01", "end": "2023-12-31"}, "end"),
+    ],
+)
+def test_compliance_periods_are_bounded(p, params, field, django_assert_max_num_queries):
+    _world, _objects, _ids, users = p
+    client = _client(users["dora"])
+    # Refused before any party data is read: the token's user, the post, no more.
+    with django_assert_max_num_queries(6):
+        r = client.get("/party/compliance", params)
+    assert (r.status_code, r.json()["field"]) == (400, field), r.content
+    r = client.get("/party/compliance", {"start": "2022-01-01", "end": "2024-12-31"})
+    assert r.status_code == 200 and (r.json()["start"], r.json()["end"]) == (
+        "2022-01-01",
+        "2024-12-31",
+    )

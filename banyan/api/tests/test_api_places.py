@@ -355,7 +355,13 @@ def test_bob_creates_and_patches_a_facility(tree, as_user):
     bob = as_user("bob")
     r = bob.post(
         "/facilities",
-        {"node": tree.l2_1_1.pk, "kind": "venue", "name": "热心凉亭", "lat": "22.78"},
+        {
+            "node": tree.l2_1_1.pk,
+            "kind": "venue",
+            "name": "热心凉亭",
+            "lat": "22.78",
+            "lng": "100.97",
+        },
     )
     assert r.status_code == 201, r.content
     facility = Facility.objects.get(pk=r.json()["id"])
@@ -457,3 +463,64 @@ def test_buildings_and_grids_come_in_natural_order(tree, as_user):
     grids = alice.get("/nodes", {"parent": tree.community.pk}).json()["items"]
     names = [g["name"] for g in grids]
     assert names.index("第3号网格") < names.index("第10号网格")
+
+
+# --- coordinates (banyan.common.coordinates) ---------------------------------------------
+
+# JSON values a client could send that are no coordinate. NaN and infinity go out as the
+# non-standard literals NaN and Infinity, which Python's parser (the API's) reads as floats.
+BAD_COORDINATES = [
+    1000,
+    1e22,
+    1e90,
+    -1e308,
+    float("nan"),
+    float("inf"),
+    "NaN",
+    "abc",
+    True,
+    [22.7],
+    {"deg": 22},
+    "9" * 5000,
+]
+
+
+def _write_places(tree, field: str, value: object) -> tuple[list[tuple[str, str, dict]], dict]:
+    ids = _ids(tree.home_1_1, tree.l2_1_1)
+    point = {"lat": 22.78, "lng": 100.97, field: value}
+    return [
+        ("post", "/compounds", {"grid": ids["grid"], "name": "新", "property_management": "none"}),
+        ("patch", f"/compounds/{ids['compound']}", {}),
+        ("post", "/buildings", {"compound": ids["compound"], "number": "9栋"}),
+        ("patch", f"/buildings/{ids['building']}", {}),
+        ("post", "/facilities", {"node": ids["grid"], "kind": "venue", "name": "新"}),
+        ("patch", f"/facilities/{ids['facility']}", {}),
+    ], point
+
+
+@pytest.mark.parametrize("field", ["lat", "lng"])
+@pytest.mark.parametrize("value", BAD_COORDINATES, ids=lambda v: repr(v)[:16])
+def test_a_bad_coordinate_is_a_400_naming_it_and_writes_nothing(tree, as_user, field, value):
+    alice = as_user("alice")
+    writes, point = _write_places(tree, field, value)
+    before = _counts()
+    answers = {}
+    for method, path, body in writes:
+        r = getattr(alice, method)(path, {**body, **point})
+        answers[f"{method} {path}"] = (r.status_code, r.json().get("field"))
+    assert set(answers.values()) == {(400, field)}, answers
+    assert _nothing_written(before)
+    for model in (Compound, Building, Facility):
+        assert not model.objects.exclude(lat=None).exists()
+
+
+def test_coordinates_are_rounded_to_six_places_and_come_in_pairs(tree, as_user):
+    alice = as_user("alice")
+    url = f"/buildings/{tree.home_1_1.building.pk}"
+    r = alice.patch(url, {"lat": "22.78012345", "lng": 100.9773})
+    assert r.status_code == 200, r.content
+    assert (r.json()["lat"], r.json()["lng"]) == ("22.780123", "100.977300")
+    r = alice.patch(url, {"lat": None})
+    assert (r.status_code, r.json()["field"]) == (400, "lat")
+    r = alice.patch(url, {"lat": None, "lng": None})
+    assert (r.status_code, r.json()["lat"]) == (200, None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from banyan.accounts.roles import CASE_ROUTES, Cap
 from banyan.accounts.scope import get_scope
 from banyan.common.cleaning import clean_choice, clean_text
+from banyan.common.coordinates import clean_point
 from banyan.common.errors import InvalidTransition, ValidationFailed
 from banyan.common.images import clean_photo, store_photo
 from banyan.common.phone import normalize_phone
@@ -201,8 +203,8 @@ def case_create(
     reporter: Person | None = None,
     on_behalf_of: str = "",
     address: str = "",
-    lat: float | None = None,
-    lng: float | None = None,
+    lat: Decimal | float | str | None = None,
+    lng: Decimal | float | str | None = None,
     photos: Iterable[UploadedFile] = (),
     public_text: str = "",
     visit: Visit | None = None,
@@ -265,6 +267,7 @@ def case_create(
     for person in people:
         if person.community_id != community_id:
             raise ValidationFailed(_("Not a resident of this community."), field="persons")
+    point_lat, point_lng = clean_point(lat, lng)
     cleaned_photos = [clean_photo(p) for p in photos]
     now = now or timezone.now()
     case = Case.objects.create(
@@ -284,8 +287,8 @@ def case_create(
         entered_by_id=actor.pk if actor is not None else None,
         on_behalf_of=clean_text(on_behalf_of, "on_behalf_of", max_length=100),
         address=clean_text(address, "address"),
-        lat=lat,
-        lng=lng,
+        lat=point_lat,
+        lng=point_lng,
         public_text=public_text,
         from_visit=visit,
         state=State.ACCEPTED if handler else State.SUBMITTED,

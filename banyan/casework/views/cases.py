@@ -32,6 +32,7 @@ from banyan.accounts.scope import get_scope
 from banyan.common.errors import DomainError, InvalidTransition, ValidationFailed
 from banyan.common.forms import run_service, version_field
 from banyan.common.images import photo_response
+from banyan.common.params import parse_id
 from banyan.places import selectors as place_selectors
 from banyan.places.models import NodeKind
 from banyan.places.views import crumbs as place_crumbs
@@ -72,12 +73,14 @@ def _guarded(call: Callable[[], Any]) -> Callable[[], Any]:
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
+    """?name=<id>: None when absent or empty; 404 when it cannot be an id."""
     value = request.GET.get(name, "")
     if not value:
         return None
-    if not value.isdigit():
+    pk = parse_id(value)
+    if pk is None:
         raise Http404
-    return int(value)
+    return pk
 
 
 def _require_cases(request: HttpRequest) -> None:

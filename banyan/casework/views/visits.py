@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
 from banyan.common.forms import run_service
+from banyan.common.params import parse_id
 from banyan.places import selectors as place_selectors
 from banyan.places.views import crumbs as place_crumbs
 from banyan.registry import selectors as registry_selectors
@@ -27,12 +28,14 @@ PER_PAGE = 50
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
+    """?name=<id>: None when absent or empty; 404 when it cannot be an id."""
     value = request.GET.get(name, "")
     if not value:
         return None
-    if not value.isdigit():
+    pk = parse_id(value)
+    if pk is None:
         raise Http404
-    return int(value)
+    return pk
 
 
 def _household_crumbs(request: HttpRequest, household) -> list[dict]:

@@ -445,6 +445,28 @@ def test_post_refusals_write_nothing(client, o311, fields, status):
     assert (Case.objects.count(), Event.objects.count()) == before
 
 
+@pytest.mark.parametrize(
+    ("lat", "long", "field"),
+    [
+        ("1000", "100.97", "lat"),
+        ("1e22", "100.97", "lat"),
+        ("NaN", "100.97", "lat"),
+        ("22.78", "-Infinity", "long"),
+        ("22.78", "1e90", "long"),
+        ("abc", "100.97", "lat"),
+        ("22.78", "", "long"),
+    ],
+)
+def test_a_bad_point_is_a_400_naming_it_in_either_format(client, o311, lat, long, field):
+    before = (Case.objects.count(), Event.objects.count())
+    for fmt in ("json", "xml"):
+        r = post(client, o311, fmt, address_id=None, lat=lat, long=long)
+        assert r.status_code == 400, r.content
+        text = r.content.decode()
+        assert f"{field}: " in text, text
+    assert (Case.objects.count(), Event.objects.count()) == before
+
+
 def test_a_key_works_only_for_its_community(client, o311):
     r = post(client, o311, api_key=o311.other_raw_key)
     assert r.status_code == 403

@@ -10,6 +10,7 @@ import zoneinfo
 import pytest
 import time_machine
 
+from banyan.common.errors import ValidationFailed
 from banyan.party import selectors, services
 from banyan.party.models import Contact, MemberEvent, Rule
 from banyan.party.obligations import OPEN, OVERDUE
@@ -272,3 +273,18 @@ def test_figures_over_less_than_a_community_are_computed_not_kept(party):
             user=party.frank, node=None, start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31)
         )
     assert {r.label for r in rows} == {"倒生根社区"}
+
+
+def test_compliance_refuses_a_span_past_three_years_whoever_asks(party):
+    """The pages and the API bound their periods; the selector refuses too, so that no
+    caller can ask for the 70-second, 1.6 GB computation."""
+    for end in (dt.date(2027, 1, 1), dt.date(9999, 12, 31)):
+        with pytest.raises(ValidationFailed) as err:
+            selectors.compliance(
+                user=party.alice, node=party.community, start=dt.date(2024, 1, 1), end=end
+            )
+        assert err.value.field == "end"
+    rows, _total, _rules = selectors.compliance(
+        user=party.alice, node=party.community, start=dt.date(2024, 1, 1), end=dt.date(2026, 12, 31)
+    )
+    assert rows

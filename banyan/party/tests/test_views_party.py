@@ -250,6 +250,28 @@ def test_a_years_compliance_offers_this_month_for_a_switch_to_months(client, par
     assert 'name="month" min="1" max="12" value="2"' in page
 
 
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("period=year&year=9999", "年份"),
+        ("period=year&year=1999", "年份"),
+        ("period=year&year=abc", "年份"),
+        ("period=year&year=²", "年份"),  # a digit to str.isdigit(), not to int()
+        ("period=month&year=2024&month=13", "月份"),
+        ("period=month&year=2024&month=99999999999999999999", "月份"),
+        ("period=decade", "期间"),
+    ],
+)
+def test_a_period_out_of_bounds_shows_the_form_again_with_the_reason(client, party, query, named):
+    client.force_login(party.alice)
+    r = client.get("/party/compliance/?" + query)
+    assert r.status_code == 400
+    page = r.content.decode()
+    assert 'class="errorlist flash flash-error"' in page and named in page
+    assert '<select id="year" name="year">' in page
+
+
 # --- themed days, photos, tracing, rules ------------------------------------------------------
 
 
