@@ -49,7 +49,10 @@ def _assert_refused(r, url: str, field: str | None = None) -> None:
         body = r.json()
         assert body["detail"] and (field is None or body["field"] == field), (url, body)
     elif url.startswith("/open311/"):
-        if ".xml" in url:
+        # The format the URL names; XML (the spec's required one) when it names none
+        # that can be read (a NUL in the format word).
+        if ".xml" in url or not url.endswith(".json"):
+            assert r["Content-Type"].startswith("text/xml"), url
             root = ET.fromstring(r.content)  # noqa: S314 (our own document)
             assert root.tag == "errors" and root.find("error/code").text == "400"
         else:

@@ -517,10 +517,10 @@ def test_a_bad_coordinate_is_a_400_naming_it_and_writes_nothing(tree, as_user, f
 def test_coordinates_are_rounded_to_six_places_and_come_in_pairs(tree, as_user):
     alice = as_user("alice")
     url = f"/buildings/{tree.home_1_1.building.pk}"
-    r = alice.patch(url, {"lat": "22.78012345", "lng": 100.9773})
+    r = alice.patch(url, {"lat": "22.78012345", "lng": 100.9773, "version": 1})
     assert r.status_code == 200, r.content
     assert (r.json()["lat"], r.json()["lng"]) == ("22.780123", "100.977300")
-    r = alice.patch(url, {"lat": None})
+    r = alice.patch(url, {"lat": None, "version": 2})
     assert (r.status_code, r.json()["field"]) == (400, "lat")
-    r = alice.patch(url, {"lat": None, "lng": None})
+    r = alice.patch(url, {"lat": None, "lng": None, "version": 2})
     assert (r.status_code, r.json()["lat"]) == (200, None)
