@@ -115,9 +115,9 @@ def visit_record(
         subject=visit,
         data={
             "visit": visit.pk,
-            # The sentence reads "Home visit: <purpose>" in the recorder's language.
-            "purpose": visit.purpose_text,
+            # Codes: "Home visit: <purpose>" is made in the reader's language (casework.verbs).
             "purpose_code": purpose,
+            "purpose_note": purpose_note,
             "photo": bool(visit.photo),
             "case": dispute_case.pk if dispute_case is not None else None,
         },
