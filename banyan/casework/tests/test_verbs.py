@@ -102,3 +102,25 @@ def test_a_visit_on_the_household_timeline_reads_in_the_readers_language(client,
     en = client.get(url).content.decode()
     assert "Home visit: Care visit · 独居" in en and "Home visit: Routine visit" in en
     assert "关爱探访" not in en and "日常走访" not in en
+
+
+def test_a_step_the_system_took_is_not_put_down_to_the_resident(client, loop, settings):
+    settings.BANYAN_AUTO_CLOSE_DAYS = 7
+    with time_machine.travel("2026-05-01 09:00 +0800", tick=False) as clock:
+        closed, confirmed = open_case(loop), open_case(loop)
+        for case in (closed, confirmed):
+            services.case_assign(actor=loop.bob, case=case, route="grid", assignee=loop.bob)
+            services.case_resolve(actor=loop.bob, case=case, note="好了")
+        services.case_confirm(actor=None, case=confirmed, rating=5)  # the resident, by code
+        clock.shift(dt.timedelta(days=8))
+        assert services.close_unconfirmed() == 1
+    client.force_login(loop.bob)
+
+    def by(case, step: str) -> str:
+        html = history(client, case)
+        item = next(li for li in html.split("<li>") if step in li)
+        return item[item.index('<div class="muted small">') :].split("</div>")[0]
+
+    assert "操作人：系统自动" in by(closed, "天内无异议")
+    assert "居民" not in by(closed, "天内无异议")
+    assert "操作人：居民" in by(confirmed, "确认")
