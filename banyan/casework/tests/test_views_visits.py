@@ -414,3 +414,23 @@ def test_households_not_visited_query_count_is_bounded(client, loop, django_asse
     assert r.context["page"].paginator.count == 41
     with django_assert_max_num_queries(13):
         client.get(reverse("casework:visit-list"))
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_visit_log_puts_each_languages_colon_after_a_label(client, loop, settings):
+    services.visit_record(
+        actor=loop.bob,
+        household=loop.household_1_1,
+        visited_on=dt.date(2026, 4, 30),
+        purpose="routine",
+        heard="楼道灯坏了",
+        findings="老人身体好",
+    )
+    client.force_login(loop.bob)
+    url = reverse("casework:visit-list")
+    en = client.get(url).content.decode()
+    assert "Heard: 楼道灯坏了" in en and "Findings: 老人身体好" in en
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    zh = client.get(url).content.decode()
+    assert "听到的情况：楼道灯坏了" in zh and "发现的问题：老人身体好" in zh
+    assert ": 楼道灯坏了" not in zh
