@@ -77,6 +77,8 @@ def test_a_wrong_tracking_code_sends_the_resident_to_the_code_lookup(client, db)
     assert "找不到" in html
     assert _back_link(html) == reverse("intake:track-lookup")
     assert "ZZZZ" not in _shown(html)
+    # A resident holds no post: the page does not speak of one.
+    assert "请检查网址或查询码后重试" in html and "岗位" not in html
 
 
 def test_a_stale_form_gets_a_page_that_says_so(world):
