@@ -57,8 +57,7 @@ def _user_label(user: AbstractBaseUser) -> str:
 
 def _post_data(post: Post, user: AbstractBaseUser, node: Node) -> dict[str, object]:
     data: dict[str, object] = {
-        "role": str(Role(post.role).label),
-        "role_code": post.role,
+        "role": post.role,  # the code: the sentence shows its label (AccountsConfig.ready)
         "node": node.name,
         "node_id": node.pk,
         "user": _user_label(user),
@@ -155,7 +154,7 @@ def post_grant(
         actor=actor,
         community=community,
         verb="post_granted",
-        summary=f"{data['role']} @ {node.name}: {data['user']}",
+        summary=f"{Role(post.role).label} @ {node.name}: {data['user']}",
         subject=post,
         data=data,
     )
@@ -202,7 +201,7 @@ def post_revoke(*, actor: User, post: Post) -> Post:
         actor=actor,
         community=community,
         verb="post_revoked",
-        summary=f"{data['role']} @ {locked.node.name}: {data['user']}",
+        summary=f"{Role(locked.role).label} @ {locked.node.name}: {data['user']}",
         subject=locked,
         data=data,
     )

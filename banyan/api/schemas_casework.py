@@ -177,7 +177,7 @@ class VisitOut(Schema):
 
     @staticmethod
     def resolve_has_photo(obj: object) -> bool:
-        return bool(obj.photo)  # type: ignore[attr-defined]
+        return bool(obj.image)  # type: ignore[attr-defined]
 
     @staticmethod
     def resolve_household(obj: object) -> int:

@@ -22,3 +22,8 @@ class CaseworkConfig(AppConfig):
         # the way back is the code look-up, not the sign-in page. Posters are staff pages.
         register_back_link("/r/", "intake:track-lookup", _("Look up a report by its code"))
         register_back_link("/r/poster/", "home", _("Back to the home page"))
+
+        # Timeline sentences show routes, teams and visit purposes from their codes.
+        from . import verbs
+
+        verbs.register()

@@ -33,10 +33,10 @@ from .models import (
     CasePerson,
     MediationSession,
     Meeting,
-    Route,
     Visit,
     VisitPurpose,
 )
+from .verbs import purpose_text
 from .workflow import State
 
 BATCH = 2000
@@ -122,10 +122,10 @@ class _Ctx:
                 recorded_at=when,
                 actor_id=actor_id,
                 on_behalf_of=on_behalf_of,
-                summary=(f"#{case.pk} {case.title}" if case else data.get("purpose", verb))[:300],
+                summary=(f"#{case.pk} {case.title}" if case else _visit_summary(data))[:300],
                 data=data,
                 subject_type="case" if case else "visit",
-                subject_id=case.pk if case else None,
+                subject_id=case.pk if case else data.get("visit"),
             )
         )
         idx = len(self.events) - 1
@@ -133,6 +133,10 @@ class _Ctx:
             self.links.append((idx, household_id, pid))
         if household_id and not person_ids:
             self.links.append((idx, household_id, None))
+
+
+def _visit_summary(data: dict) -> str:
+    return purpose_text(data.get("purpose_code", ""), data.get("purpose_note", ""))
 
 
 def _code(rng: random.Random) -> str:
@@ -276,7 +280,7 @@ def _visits(ctx: _Ctx, by_grid, members, manager, years: float = 1) -> list[Visi
             "household_visited",
             v.visitor_id,
             None,
-            {"purpose": v.purpose_text, "purpose_code": v.purpose, "visit": v.pk},
+            {"purpose_code": v.purpose, "purpose_note": v.purpose_note, "visit": v.pk},
             household_id=v.household_id,
         )
     return rows
@@ -453,7 +457,6 @@ def _plan_life(ctx, case: Case, cat: CaseCategory, steps, staff, handler, now, a
         "case_assigned",
         handler,
         route=route,
-        route_label=str(Route(route).label),
     )
     case.state, case.route, case.assignee_id = State.ASSIGNED, route, assignee
     if cat.kind == "dispute":

@@ -369,8 +369,9 @@ def visit_photo_path(instance: Visit, filename: str) -> str:
     return f"visits/{instance.community_id}/{secrets.token_hex(12)}.jpg"
 
 
-class Visit(models.Model):
-    """走访: a grid worker at a household's door."""
+class Visit(PhotoSizes):
+    """走访: a grid worker at a household's door, with a photo if one was taken (in the
+    sizes every photo has: banyan.common.images)."""
 
     community = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
     grid = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
@@ -385,7 +386,7 @@ class Visit(models.Model):
         _("purpose"), max_length=20, choices=VisitPurpose.choices, default=VisitPurpose.ROUTINE
     )
     purpose_note = models.CharField(_("about"), max_length=200, blank=True)
-    photo = models.ImageField(_("photo"), upload_to=visit_photo_path, blank=True)
+    image = models.ImageField(_("photo"), upload_to=visit_photo_path, blank=True)
     heard = models.TextField(_("what we heard"), blank=True)
     findings = models.TextField(_("findings"), blank=True)
     dispute_case = models.ForeignKey(

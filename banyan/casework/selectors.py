@@ -8,6 +8,7 @@ the API load one case: outside the scope it raises Http404.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -240,6 +241,17 @@ def visit_list(
         qs = qs.filter(grid__path__startswith=node.path)
     return qs.select_related("visitor", "household__building__compound").order_by(
         "-visited_on", "-id"
+    )
+
+
+def visits_with_photos(*, user: User, ids: Iterable[int]) -> QuerySet[Visit]:
+    """Of the visits `ids`, those with a photo that the user may read."""
+    return (
+        visit_list(user=user)
+        .filter(pk__in=list(ids))
+        .exclude(image="")
+        .select_related(None)
+        .only("id", "household_id", "visited_on", "image", "medium", "thumb")
     )
 
 

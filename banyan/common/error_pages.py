@@ -20,6 +20,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
@@ -114,14 +115,17 @@ def server_error_page(status: int = 500) -> HttpResponse:
     return HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
 
 
-def error_page(request: HttpRequest, status: int, template: str = "") -> HttpResponse:
+def error_page(
+    request: HttpRequest, status: int, template: str = "", *, reason: str = ""
+) -> HttpResponse:
     """The error as the client reads it: a registered format for its URL, else a page in
-    the site's layout with a way back (or the self-contained page if that fails)."""
+    the site's layout with a way back (or the self-contained page if that fails). `reason`
+    is a message written for the person (ExplainedBadRequest), shown on the page."""
     responder = _responder(request)
     if responder is not None:
-        return responder(request, status, str(TITLES[status]))
+        return responder(request, status, reason or str(TITLES[status]))
     template = template or f"{status}.html"
-    context = {"back": _back(request)}
+    context = {"back": _back(request), "reason": reason}
     try:
         return render(request, template, context, status=status)
     except Exception:
@@ -137,8 +141,23 @@ def error_page(request: HttpRequest, status: int, template: str = "") -> HttpRes
     return HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
 
 
+class ExplainedBadRequest(BadRequest):
+    """A request refused with a message written for the person who sent it: which input,
+    and why (a control character in a form's field). The 400 page shows it. The message
+    may name an input but never repeats what it held.
+
+    Any other BadRequest or SuspiciousOperation is Django's or a library's, written for
+    the logs (it may repeat a Host header, a file name or a value): the page never shows
+    those."""
+
+
+# A reason longer than this is cut: it is one sentence, and a field's name is the client's.
+MAX_REASON = 300
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return error_page(request, 400)
+    reason = str(exception)[:MAX_REASON] if isinstance(exception, ExplainedBadRequest) else ""
+    return error_page(request, 400, reason=reason)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

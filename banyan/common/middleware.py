@@ -10,7 +10,7 @@ from collections.abc import Callable
 from io import BytesIO
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import BadRequest, RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, QueryDict
 from django.urls import get_resolver, get_urlconf
 from django.utils import translation
@@ -219,6 +219,6 @@ def _refuse(request: HttpRequest, field: str) -> HttpResponse:
         handler: Callable[..., HttpResponse] = get_resolver(get_urlconf()).resolve_error_handler(
             400
         )
-        response = handler(request, exception=BadRequest(message))
+        response = handler(request, exception=error_pages.ExplainedBadRequest(message))
         response.setdefault("Content-Language", language)
         return response

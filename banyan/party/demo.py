@@ -755,7 +755,7 @@ def build_party(
             "party_contact",
             c.by_id,
             "contact",
-            {"name": c.member.name, "kind": c.get_kind_display(), "member_id": c.member.pk},
+            {"name": c.member.name, "kind": c.kind, "member_id": c.member.pk},
         )
     say(f"  party: {len(contacts):,} contacts, {len(admissions)} hospital admissions")
 

@@ -106,10 +106,18 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
     caps = get_scope(request.user).caps_at(
         community_id=building.community_id, grid_id=building.grid_id, building_id=building.pk
     )
+    # Who lives here is a resident's record: an aggregates-only post (the district) sees
+    # how many, never which households (and not an empty list that says there are none).
+    sees_residents = Cap.VIEW_REGISTRY in caps
     households = registry_selectors.with_member_counts(
         registry_selectors.household_list(user=request.user, building_id=building.pk)
     )
     page = Paginator(households, HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
+    counts = (
+        None
+        if sees_residents
+        else registry_selectors.building_counts(user=request.user, building_id=building.pk)
+    )
     trail = crumbs(request.user, building.grid)
     trail.append(
         {
@@ -123,11 +131,12 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "building": building,
             "page": page,
-            "rows": [(h, h.member_count) for h in page.object_list],
+            "rows": [(h, h.member_count) for h in page.object_list] if sees_residents else [],
+            "counts": counts,
             "breadcrumbs": trail,
             "can_edit": Cap.EDIT_REGISTRY in caps,
             # Who the building head is is a resident's name: not for aggregates-only posts.
-            "sees_residents": Cap.VIEW_REGISTRY in caps,
+            "sees_residents": sees_residents,
             "title": _("Building"),
         },
     )

@@ -250,6 +250,23 @@ def living_count(*, user: User, node: Node | None = None, category: Category | N
     return qs.count()
 
 
+def building_counts(*, user: User, building_id: int) -> dict[str, int]:
+    """A building's active households and the people living in them, counted with
+    Cap.VIEW_AGGREGATES: what an aggregates-only post sees of a building, without a
+    single household."""
+    scope = get_scope(user)
+    households = scope.filter(
+        Household.objects.filter(status=HouseholdStatus.ACTIVE, building_id=building_id),
+        Cap.VIEW_AGGREGATES,
+    )
+    persons = scope.filter(
+        Person.objects.filter(status=PersonStatus.LIVING_HERE, household__building_id=building_id),
+        Cap.VIEW_AGGREGATES,
+        building="household__building_id",
+    )
+    return {"households": households.count(), "persons": persons.count()}
+
+
 def get_household_for_user(user: User, pk: int, cap: str = Cap.VIEW_REGISTRY) -> Household:
     """One household in the user's scope with `cap`, or Http404."""
     scope = get_scope(user)

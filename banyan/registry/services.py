@@ -592,7 +592,13 @@ def category_add(
         persons=[person],
         subject=pc,
         sensitive=category.sensitive,
-        data={"name": person.name, "category": category.name, "valid_from": valid_from.isoformat()},
+        data={
+            "name": person.name,
+            # Both names: the timeline shows the reader's (timeline.verbs).
+            "category": category.name,
+            "category_en": category.name_en,
+            "valid_from": valid_from.isoformat(),
+        },
     )
     return pc
 
@@ -628,7 +634,12 @@ def category_end(
         persons=[person],
         subject=pc,
         sensitive=pc.category.sensitive,
-        data={"name": person.name, "category": pc.category.name, "valid_to": valid_to.isoformat()},
+        data={
+            "name": person.name,
+            "category": pc.category.name,
+            "category_en": pc.category.name_en,
+            "valid_to": valid_to.isoformat(),
+        },
     )
     return pc
 

@@ -23,6 +23,7 @@ from banyan.common.sealed import seal, unseal
 from banyan.party.selectors import household_has_members
 from banyan.places import selectors as place_selectors
 from banyan.places.views import crumbs as place_crumbs
+from banyan.timeline.attachments import attach
 from banyan.timeline.selectors import household_timeline, person_timeline
 
 from . import forms, selectors, services
@@ -57,7 +58,13 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     full = Cap.VIEW_FULL_RECORD in caps
     members = selectors.household_members(household=household, include_sensitive=sensitive)
     timeline = (
-        household_timeline(household_id=household.pk, include_sensitive=sensitive) if full else []
+        # With a visit's photo beside it (timeline.attachments).
+        attach(
+            request.user,
+            household_timeline(household_id=household.pk, include_sensitive=sensitive),
+        )
+        if full
+        else []
     )
     return render(
         request,

@@ -1,11 +1,27 @@
 """How each event verb reads on a timeline, in the reader's language.
 
 Events store the verb and its data; the sentence is made when it is shown, so a
-timeline written in Chinese reads in English for an English-speaking user.
+timeline written in Chinese reads in English for an English-speaking user. The data
+therefore holds codes, never their labels: a route, a role, a contact's kind is stored
+as its code and shown by its label in the reader's language. The app that owns the
+choices says which key holds which (`register_labels`, from its AppConfig.ready: this
+module sits below those apps), or shapes a verb's data itself (`register_shaper`). A
+reference row's name is stored with its English name beside it (`category` and
+`category_en`), and the reader's language picks, as `BilingualName` does.
+
+Events written before kept some labels in their writer's language: a label of any
+language the site speaks is read back as its code and shown in the reader's language;
+anything else is shown as it was stored.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Choices
+from django.utils import translation
 from django.utils.translation import get_language, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -37,7 +53,7 @@ VERBS = {
     "case_accepted": _("Case #%(case)s accepted"),
     "case_rejected": _("Case #%(case)s rejected: %(note)s"),
     "case_duplicate": _("Case #%(case)s marked as a duplicate of #%(original)s"),
-    "case_assigned": _("Case #%(case)s routed to %(route_label)s"),
+    "case_assigned": _("Case #%(case)s routed to %(route)s"),
     "case_handed_off": _("Case #%(case)s handed off from %(source)s to %(target)s"),
     "case_started": _("Work on case #%(case)s started"),
     "case_resolved": _("Case #%(case)s resolved: %(note)s"),
@@ -123,6 +139,75 @@ VERBS = {
 SENSITIVE_VERBS = frozenset({"category_added", "category_ended"})
 
 
+# --- codes shown by their label ---------------------------------------------------------------
+
+# Choices (a TextChoices class) or a mapping of code → (lazy) label.
+Labels = type[Choices] | Mapping[Any, Any]
+Shaper = Callable[[dict[str, Any]], dict[str, Any]]
+
+_SHAPERS: dict[str, list[Shaper]] = {}
+# id(labels) → label in each language the site speaks → code; made on first use.
+_CODES_BY_LABEL: dict[int, dict[str, Any]] = {}
+
+
+def register_shaper(verbs: str | Iterable[str], shaper: Shaper) -> None:
+    """Let `shaper` turn the data of these verbs into what their sentence shows (when it
+    is shown, in the reader's language). It returns a new dict; the stored data stays."""
+    for verb in [verbs] if isinstance(verbs, str) else verbs:
+        if shaper not in _SHAPERS.setdefault(verb, []):
+            _SHAPERS[verb].append(shaper)
+
+
+def register_labels(verbs: str | Iterable[str], **keys: Labels) -> None:
+    """The data of these verbs holds, under each key, a code of its labels: the sentence
+    shows the label in the reader's language (`label`)."""
+
+    def shaper(data: dict[str, Any]) -> dict[str, Any]:
+        return {**data, **{k: label(labels, data[k]) for k, labels in keys.items() if k in data}}
+
+    register_shaper(verbs, shaper)
+
+
+def _mapping(labels: Labels) -> Mapping[Any, Any]:
+    if isinstance(labels, type) and issubclass(labels, Choices):
+        return dict(labels.choices)
+    return labels
+
+
+def _codes_by_label(labels: Labels) -> dict[str, Any]:
+    codes = _CODES_BY_LABEL.get(id(labels))
+    if codes is None:
+        codes = {}
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                for code, text in _mapping(labels).items():
+                    codes.setdefault(str(text), code)
+        _CODES_BY_LABEL[id(labels)] = codes
+    return codes
+
+
+def label(labels: Labels, value: Any) -> Any:
+    """The label of the code `value` in the active language. A value that is itself a
+    label, in any language the site speaks (an event written when labels were stored), is
+    shown as its code's label now; any other value as it is."""
+    if not isinstance(value, str | int | bool):
+        return value
+    mapping = _mapping(labels)
+    if value in mapping:
+        return mapping[value]
+    codes = _codes_by_label(labels)
+    return mapping[codes[str(value)]] if str(value) in codes else value
+
+
+def _in_language(data: dict[str, Any]) -> dict[str, Any]:
+    """A name stored with its English beside it (`x` and `x_en`): the English one for an
+    English reader, when there is one."""
+    if not (get_language() or "").startswith("en"):
+        return data
+    english = {k[:-3]: v for k, v in data.items() if k.endswith("_en") and v and k[:-3] in data}
+    return {**data, **english} if english else data
+
+
 def _field_labels() -> dict[str, str]:
     """Field name → its translated label, from the models whose changes are recorded."""
     from django.apps import apps
@@ -147,12 +232,17 @@ def describe(verb: str, data: dict, fallback: str) -> str:
     template = VERBS.get(verb)
     if template is None:
         return fallback
-    if "fields" in data:
-        labels = _field_labels()
-        names = [f.strip() for f in str(data["fields"]).split(",") if f.strip()]
-        sep = "、" if (get_language() or "").startswith("zh") else ", "
-        data = {**data, "fields": sep.join(labels.get(n, n) for n in names)}
     try:
+        data = _in_language(data)
+        for shaper in _SHAPERS.get(verb, ()):
+            data = shaper(data)
+        if "fields" in data:
+            labels = _field_labels()
+            names = [f.strip() for f in str(data["fields"]).split(",") if f.strip()]
+            sep = "、" if (get_language() or "").startswith("zh") else ", "
+            data = {**data, "fields": sep.join(labels.get(n, n) for n in names)}
         return str(template % data)  # a lazy plural picks its form from `data`
-    except (KeyError, TypeError, ValueError):
+    except (AttributeError, KeyError, TypeError, ValueError):
+        # Data that does not fit (an event written by an older release, a stray % in a
+        # translation): the summary written with the event, never a failing page.
         return fallback

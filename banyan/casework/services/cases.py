@@ -416,10 +416,9 @@ def case_assign(
         "case_assigned",
         note=clean_text(note, "note", max_length=300),
         public=True,
-        route=route,
-        route_label=str(Route(route).label),
+        route=route,  # codes: the sentence shows their labels (casework.verbs)
         assignee=display_name(assignee) if assignee else "",
-        **({"team": case.team, "team_label": case.get_team_display()} if case.team else {}),
+        **({"team": case.team} if case.team else {}),
     )
     notify.assigned(case)
     return case

@@ -15,7 +15,7 @@ from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope, require
 from banyan.common.cleaning import clean_choice, clean_text
 from banyan.common.errors import ValidationFailed
-from banyan.common.images import clean_photo
+from banyan.common.images import clean_photo, store_photo
 from banyan.registry.models import Household, HouseholdStatus
 from banyan.timeline.services import record
 
@@ -64,7 +64,7 @@ def visit_record(
 ) -> Visit:
     """Log a visit to a household by the acting user (the visitor): its purpose (one of
     VisitPurpose, with a note), what was heard and found, and a photo if one was taken
-    (checked and re-encoded like a case's photos).
+    (checked, re-encoded and kept in sizes like a case's photos).
 
     With `dispute_case` it is a follow-up visit of that dispute: the dispute must be one
     the actor handles, in the household's community.
@@ -103,7 +103,7 @@ def visit_record(
         dispute_case=dispute_case,
     )
     if picture is not None:
-        visit.photo.save("photo.jpg", picture, save=False)
+        store_photo(visit, picture)  # the photo and its medium size and thumbnail
     visit.save()
     record(
         actor=actor,
@@ -115,10 +115,10 @@ def visit_record(
         subject=visit,
         data={
             "visit": visit.pk,
-            # The sentence reads "Home visit: <purpose>" in the recorder's language.
-            "purpose": visit.purpose_text,
+            # Codes: "Home visit: <purpose>" is made in the reader's language (casework.verbs).
             "purpose_code": purpose,
-            "photo": bool(visit.photo),
+            "purpose_note": purpose_note,
+            "photo": bool(visit.image),
             "case": dispute_case.pk if dispute_case is not None else None,
         },
     )

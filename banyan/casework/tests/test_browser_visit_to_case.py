@@ -10,6 +10,7 @@ from banyan.casework import services
 from banyan.casework.models import Case, Visit
 
 from .factories import add_centres, category
+from .test_browser_photos import THUMBNAIL_LOADED
 from .test_browser_qr_repair import _jpeg, _shot, _sign_in
 
 pytestmark = [
@@ -36,7 +37,7 @@ def test_a_visit_becomes_a_need_that_links_back(phone_page, world):
     with page.expect_navigation(url="**/cases/new/?visit=*"):
         page.locator("main button[type=submit]").click()
     visit = Visit.objects.get()
-    assert (visit.purpose, visit.purpose_note) == ("care", "高龄老人探访") and visit.photo
+    assert (visit.purpose, visit.purpose_note) == ("care", "高龄老人探访") and visit.thumb
 
     # The need's form starts from what the visit heard and found.
     description = page.locator("textarea[name=description]").input_value()
@@ -53,6 +54,9 @@ def test_a_visit_becomes_a_need_that_links_back(phone_page, world):
     page.wait_for_url(f"**/cases/visits/{visit.pk}/")
     assert "高龄老人探访" in page.locator("#visit-purpose").inner_text()
     assert page.locator(".cw-photos img").count() == 1
+    # The thumbnail is loaded, and a tap opens the medium size.
+    assert page.evaluate(THUMBNAIL_LOADED) > 0
+    assert "/medium/" in page.locator(".cw-photos a").get_attribute("href")
     _shot(page, "visit-detail")
     page.locator(f"#visit-cases a[href='/cases/{case.pk}/']").click()
     page.wait_for_url(f"**/cases/{case.pk}/")

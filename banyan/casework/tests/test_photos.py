@@ -81,3 +81,40 @@ def test_making_sizes_again_does_nothing_and_a_lost_file_does_not_stop_it(world)
     assert CasePhoto.objects.get(pk=done.pk).thumb.name == before
     waiting.refresh_from_db()
     assert waiting.thumb and waiting.medium
+
+
+def test_a_visit_photo_stored_before_its_sizes_gets_them_and_a_visit_without_one_is_skipped(
+    client, world
+):
+    import datetime as dt
+
+    from banyan.casework.models import Visit
+
+    def visit(**fields) -> Visit:
+        return Visit.objects.create(
+            community=world.community,
+            grid=world.l2_1_1,
+            household=world.household_1_1,
+            visited_on=dt.date(2026, 4, 30),
+            visitor=world.bob,
+            **fields,
+        )
+
+    buf = io.BytesIO()
+    Image.new("RGB", (1800, 1350), (60, 120, 90)).save(buf, format="JPEG")
+    old = visit()
+    old.image.save("photo.jpg", ContentFile(buf.getvalue()), save=True)  # as it was stored
+    visit()  # no photo at all: nothing to make, and no failure
+    client.force_login(world.bob)
+    before = reverse("casework:visit-photo", args=[old.pk, "thumb", old.thumb_token])
+    r = client.get(before)
+    assert r.status_code == 200 and side(b"".join(r.streaming_content)) == 1800
+
+    out = io.StringIO()
+    call_command("make_photo_sizes", stdout=out)
+    assert "casework.Visit: 1 made, 0 failed" in out.getvalue()
+    old.refresh_from_db()
+    assert client.get(before).status_code == 404  # the old URL named the old content
+    for size, want in (("thumb", 320), ("medium", 1280)):
+        r = client.get(reverse("casework:visit-photo", args=[old.pk, size, old.photo_token(size)]))
+        assert side(b"".join(r.streaming_content)) == want

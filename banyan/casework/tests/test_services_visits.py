@@ -47,7 +47,11 @@ def test_a_visit_lands_on_the_household_timeline(loop):
     assert event.links.filter(household=loop.household_1_1).exists()
     with translation.override("en"):
         assert event.text == "Home visit: Routine visit"
-    assert (event.data["purpose"], event.data["purpose_code"]) == ("Routine visit", "routine")
+    with translation.override("zh-hans"):  # made when shown, in the reader's language
+        assert event.text == "入户走访：日常走访"
+    # The event keeps the code and the note, never the label of the recorder's language.
+    assert (event.data["purpose_code"], event.data["purpose_note"]) == ("routine", "")
+    assert "purpose" not in event.data
     assert event.subject_type == "visit" and event.subject_id == v.pk
 
 
@@ -107,7 +111,9 @@ def test_a_follow_up_visit_belongs_to_a_dispute(loop):
     assert list(dispute.follow_up_visits.all()) == [v]
     event = Event.objects.get(verb="household_visited")
     assert event.data["case"] == dispute.pk
-    assert event.data["purpose"] == "回访 · 回访调解结果"
+    assert (event.data["purpose_code"], event.data["purpose_note"]) == ("follow_up", "回访调解结果")
+    with translation.override("en"):
+        assert event.text == "Home visit: Follow-up visit · 回访调解结果"
 
 
 @time_machine.travel("2026-05-01 09:00 +0800", tick=False)

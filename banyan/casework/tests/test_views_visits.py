@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 import time_machine
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from PIL import Image
 
 from banyan.casework import selectors as casework_selectors
 from banyan.casework import services
 from banyan.casework.models import Case, Visit
-from banyan.casework.tests.test_public import jpeg
 from banyan.common.errors import ValidationFailed
 from banyan.registry import services as registry_services
 from banyan.timeline.models import Event
@@ -26,6 +29,11 @@ TODAY = "2026-05-01 09:00 +0800"
 @pytest.fixture(autouse=True)
 def english(client, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
@@ -142,28 +150,138 @@ def test_a_visit_from_another_grid_cannot_start_a_need(client, loop):
     assert err.value.field == "visit"
 
 
+def photo_url(visit: Visit, size: str, token: str | None = None) -> str:
+    return reverse("casework:visit-photo", args=[visit.pk, size, token or visit.photo_token(size)])
+
+
+def big_jpeg(width: int = 1800, height: int = 1350):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), (90, 140, 60)).save(buf, format="JPEG")
+    return SimpleUploadedFile("张三家.jpg", buf.getvalue(), content_type="image/jpeg")
+
+
+def side(response) -> int:
+    with Image.open(io.BytesIO(b"".join(response.streaming_content))) as image:
+        return max(image.size)
+
+
 @time_machine.travel(TODAY, tick=False)
-def test_a_visit_keeps_a_photo_that_only_readers_of_the_visit_see(client, loop):
+def test_a_visit_keeps_its_photo_in_the_sizes_every_photo_has(client, loop, media):
     client.force_login(loop.bob)
     r = client.post(
         new_url(loop.household_1_1),
-        {**GOOD, "purpose": "care", "purpose_note": "高龄老人", "photo": jpeg()},
+        {**GOOD, "purpose": "care", "purpose_note": "高龄老人", "photo": big_jpeg()},
     )
     assert r.status_code == 302
     visit = Visit.objects.get()
-    assert visit.photo and (visit.purpose, visit.purpose_note) == ("care", "高龄老人")
-    assert visit.photo.name.endswith(".jpg") and "leak" not in visit.photo.name
-    photo_url = reverse("casework:visit-photo", args=[visit.pk])
-    assert (
-        photo_url in client.get(reverse("casework:visit-detail", args=[visit.pk])).content.decode()
+    assert (visit.purpose, visit.purpose_note) == ("care", "高龄老人")
+    assert visit.image and visit.medium and visit.thumb
+    # Never the uploaded name (it may name the household); the sizes sit beside it and
+    # are named by their content.
+    assert "张三" not in visit.image.name and visit.image.name.endswith(".jpg")
+    folder = visit.image.name.rsplit("/", 1)[0]
+    assert visit.thumb.name.startswith(folder + "/") and visit.medium.name.startswith(folder)
+    assert visit.thumb_token != visit.medium_token
+    # The page shows the thumbnail and a tap opens the medium size.
+    page = client.get(reverse("casework:visit-detail", args=[visit.pk])).content.decode()
+    thumb, medium = photo_url(visit, "thumb"), photo_url(visit, "medium")
+    assert f'<a href="{medium}"><img src="{thumb}"' in page
+    for size, want in (("thumb", 320), ("medium", 1280)):
+        r = client.get(photo_url(visit, size))
+        assert r.status_code == 200 and r["Content-Type"] == "image/jpeg"
+        # Private (never a shared cache) and kept: the URL changes when the content does.
+        assert r["Cache-Control"] == "private, max-age=31536000, immutable"
+        assert side(r) == want
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_visit_photo_is_404_outside_the_scope_and_under_any_other_name(client, loop, media):
+    visit = services.visit_record(
+        actor=loop.bob,
+        household=loop.household_1_1,
+        visited_on=dt.date(2026, 4, 30),
+        purpose="routine",
+        photo=big_jpeg(),
     )
-    r = client.get(photo_url)
-    assert r.status_code == 200 and r["Content-Type"] == "image/jpeg"
-    assert "no-store" in r["Cache-Control"]
+    client.force_login(loop.bob)
+    thumb = photo_url(visit, "thumb")
+    assert client.get(thumb).status_code == 200
+    wrong = [
+        photo_url(visit, "thumb", "0" * 32),  # a guessed token
+        photo_url(visit, "thumb", visit.medium_token),  # another size's token
+        photo_url(visit, "full", visit.thumb_token),  # no such size is served
+        photo_url(visit, "thumb", visit.image.name.rsplit("/", 1)[1][:-4]),  # the photo itself
+    ]
+    for url in wrong:
+        assert client.get(url).status_code == 404, url
     for who in ("charlie", "mallory", "eve", "dave"):  # dave: a building head reads no visits
         client.force_login(getattr(loop, who))
-        assert client.get(photo_url).status_code == 404, who
+        assert client.get(thumb).status_code == 404, who
+        assert client.get(photo_url(visit, "medium")).status_code == 404, who
         assert client.get(reverse("casework:visit-detail", args=[visit.pk])).status_code == 404
+    # A visit without a photo has none to serve, whatever the token.
+    bare = services.visit_record(
+        actor=loop.bob,
+        household=loop.household_1_1,
+        visited_on=dt.date(2026, 4, 30),
+        purpose="routine",
+    )
+    client.force_login(loop.bob)
+    assert client.get(photo_url(bare, "thumb", "x")).status_code == 404
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_household_timeline_shows_the_visits_thumbnail(client, loop, media):
+    visit = services.visit_record(
+        actor=loop.bob,
+        household=loop.household_1_1,
+        visited_on=dt.date(2026, 4, 30),
+        purpose="routine",
+        photo=big_jpeg(),
+    )
+    services.visit_record(
+        actor=loop.bob,
+        household=loop.household_1_1,
+        visited_on=dt.date(2026, 4, 29),
+        purpose="care",
+    )
+    url = reverse("registry:household-detail", args=[loop.household_1_1.pk])
+    client.force_login(loop.bob)
+    page = client.get(url).content.decode()
+    timeline = page[page.index('id="timeline"') :]
+    thumb, medium = photo_url(visit, "thumb"), photo_url(visit, "medium")
+    assert timeline.count('class="timeline-photo"') == 1
+    assert f'<a class="timeline-photo" href="{medium}"><img src="{thumb}"' in timeline
+    # The building head sees the household but not its timeline, nor the photo.
+    client.force_login(loop.dave)
+    page = client.get(url).content.decode()
+    assert "timeline-photo" not in page and thumb not in page
+
+
+def test_the_household_timeline_loads_its_photos_in_a_fixed_number_of_queries(client, loop, media):
+    url = reverse("registry:household-detail", args=[loop.household_1_1.pk])
+    client.force_login(loop.bob)
+
+    def visit_and_count(days) -> tuple[int, int]:
+        with time_machine.travel(TODAY, tick=False):
+            for day in days:
+                services.visit_record(
+                    actor=loop.bob,
+                    household=loop.household_1_1,
+                    visited_on=dt.date(2026, 4, day),
+                    purpose="routine",
+                    photo=big_jpeg(64, 48),
+                )
+            client.get(url)  # the first request of a session reads more (its caches)
+            with CaptureQueriesContext(connection) as queries:
+                page = client.get(url).content.decode()
+        return page.count('class="timeline-photo"'), len(queries)
+
+    one, queries_for_one = visit_and_count([1])
+    six, queries_for_six = visit_and_count(range(2, 7))
+    assert (one, six) == (1, 6) and queries_for_six == queries_for_one
 
 
 @time_machine.travel(TODAY, tick=False)
@@ -296,3 +414,23 @@ def test_households_not_visited_query_count_is_bounded(client, loop, django_asse
     assert r.context["page"].paginator.count == 41
     with django_assert_max_num_queries(13):
         client.get(reverse("casework:visit-list"))
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_visit_log_puts_each_languages_colon_after_a_label(client, loop, settings):
+    services.visit_record(
+        actor=loop.bob,
+        household=loop.household_1_1,
+        visited_on=dt.date(2026, 4, 30),
+        purpose="routine",
+        heard="楼道灯坏了",
+        findings="老人身体好",
+    )
+    client.force_login(loop.bob)
+    url = reverse("casework:visit-list")
+    en = client.get(url).content.decode()
+    assert "Heard: 楼道灯坏了" in en and "Findings: 老人身体好" in en
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    zh = client.get(url).content.decode()
+    assert "听到的情况：楼道灯坏了" in zh and "发现的问题：老人身体好" in zh
+    assert ": 楼道灯坏了" not in zh

@@ -522,6 +522,9 @@ def _visible(request: HttpRequest, rows) -> list[bool]:
 
 # Verbs whose sentence does not carry the note: show it after the sentence.
 _NOTE_APART = frozenset({"case_assigned", "case_handed_off", "case_confirmed", "mediation_held"})
+# Steps nobody took: the system did (a resolved case closing after the days without
+# objection). Any other step without a staff actor was the resident's.
+_AUTOMATIC = frozenset({"case_auto_closed"})
 
 
 def _history(case: Case, *, public_only: bool) -> list[dict]:
@@ -532,7 +535,13 @@ def _history(case: Case, *, public_only: bool) -> list[dict]:
             extra.append(event.data["assignee"])
         if event.verb in _NOTE_APART and event.data.get("note"):
             extra.append(event.data["note"])
-        rows.append({"event": event, "extra": " · ".join(str(x) for x in extra)})
+        rows.append(
+            {
+                "event": event,
+                "extra": " · ".join(str(x) for x in extra),
+                "automatic": event.verb in _AUTOMATIC,
+            }
+        )
     return rows
 
 

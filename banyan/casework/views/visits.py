@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
 from banyan.common.forms import run_service
+from banyan.common.images import photo_response
 from banyan.common.params import parse_id
 from banyan.places import selectors as place_selectors
 from banyan.places.views import crumbs as place_crumbs
@@ -128,19 +129,13 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def visit_photo(request: HttpRequest, pk: int) -> HttpResponse:
-    """A visit's photo, only to those who may read the visit (never a public media URL)."""
+def visit_photo(request: HttpRequest, pk: int, size: str, token: str) -> HttpResponse:
+    """One size of a visit's photo, only to those who may read the visit (never a public
+    media URL); the token names its content, so the browser may keep it."""
     visit = selectors.get_visit_for_user(request.user, pk)
-    if not visit.photo:
+    if not visit.image:
         raise Http404
-    try:
-        handle = visit.photo.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Disposition"] = f'inline; filename="visit-{visit.pk}.jpg"'
-    return response
+    return photo_response(visit, size, token)
 
 
 @login_required
@@ -211,5 +206,5 @@ urlpatterns = [
     path("visits/new/", visit_create, name="visit-create"),
     path("visits/due/", visits_due, name="visits-due"),
     path("visits/<int:pk>/", visit_detail, name="visit-detail"),
-    path("visits/<int:pk>/photo/", visit_photo, name="visit-photo"),
+    path("visits/<int:pk>/photo/<str:size>/<str:token>.jpg", visit_photo, name="visit-photo"),
 ]

@@ -77,6 +77,8 @@ def test_a_wrong_tracking_code_sends_the_resident_to_the_code_lookup(client, db)
     assert "找不到" in html
     assert _back_link(html) == reverse("intake:track-lookup")
     assert "ZZZZ" not in _shown(html)
+    # A resident holds no post: the page does not speak of one.
+    assert "请检查网址或查询码后重试" in html and "岗位" not in html
 
 
 def test_a_stale_form_gets_a_page_that_says_so(world):
@@ -207,3 +209,56 @@ def test_open311_answers_a_server_error_in_its_error_format(db, monkeypatch):
     assert r.status_code == 500
     assert r["Content-Type"].startswith("text/xml")
     assert b"<code>500</code>" in r.content and b"went away" not in r.content
+
+
+# --- a 400 says why, when we wrote the reason for people ---------------------------------------
+
+
+def _reason(html: str) -> str | None:
+    found = re.search(r'<p class="error-reason" id="error-reason">([^<]*)</p>', html)
+    return found.group(1) if found else None
+
+
+def test_a_form_refused_for_a_control_character_says_which_field(client, world):
+    client.force_login(world.bob)
+    r = client.post(reverse("casework:case-create"), {"description": "漏水\x00", "grid": "1"})
+    assert r.status_code == 400
+    html = _page(r)
+    assert _reason(html) == "description 含有不允许的控制字符（如 NUL）。"
+    assert "漏水" not in _shown(html)  # the field is named, what it held is not repeated
+    client.cookies["django_language"] = "en"
+    html = _page(client.post(reverse("casework:case-create"), {"description": "x\x00"}))
+    assert (
+        _reason(html)
+        == "description holds a control character (such as NUL), which is not allowed."
+    )
+
+
+def test_a_field_name_the_client_chose_is_escaped_and_cut(client, world):
+    client.force_login(world.bob)
+    name = "<script>alert(1)</script>" + "k" * 500
+    r = client.post(reverse("casework:case-create"), {name: "x\x00"})
+    assert r.status_code == 400
+    html = _page(r)
+    reason = _reason(html)
+    assert reason is not None and reason.startswith("&lt;script&gt;alert(1)&lt;/script&gt;kkk")
+    assert "<script>alert" not in html and "k" * 101 not in html
+
+
+def test_a_bad_request_django_raised_shows_no_reason(rf, world):
+    """Django's own messages are for the logs: a bad Host repeats the header it got."""
+    from django.core.exceptions import BadRequest, DisallowedHost
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    for exception in (
+        DisallowedHost("Invalid HTTP_HOST header: 'evil<b>.example'"),
+        BadRequest("raw 13812345678"),
+        None,
+    ):
+        with translation.override("zh-hans"):
+            html = _page(error_pages.bad_request(request, exception))
+        assert _reason(html) is None and "evil" not in html and "13812345678" not in html
+        assert "网址或表单中有内容无效" in html
+    html = _page(error_pages.bad_request(request, error_pages.ExplainedBadRequest("为何 " * 200)))
+    assert _reason(html) == ("为何 " * 200)[: error_pages.MAX_REASON]

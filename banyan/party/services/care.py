@@ -69,7 +69,7 @@ def contact_log(
         verb="party_contact",
         summary=f"{member.name}: {ContactKind(kind).label}",
         subject=contact,
-        data={"name": member.name, "kind": str(ContactKind(kind).label), "member_id": member.pk},
+        data={"name": member.name, "kind": kind, "member_id": member.pk},
         occurred_on=contacted_on,
     )
     return contact
@@ -246,7 +246,7 @@ def rule_create(*, actor: User, community: Node, code: str, **values: Any) -> Ru
         verb="party_rule_created",
         summary=rule.name,
         subject=rule,
-        data={"name": rule.name, "valid_from": start.isoformat()},
+        data={"name": rule.name, "name_en": rule.name_en, "valid_from": start.isoformat()},
     )
     return rule
 
@@ -349,6 +349,10 @@ def rule_change(
         verb="party_rule_changed" if active else "party_rule_ended",
         summary=made.name,
         subject=made,
-        data={"name": made.name, "valid_from": made.valid_from.isoformat()},
+        data={
+            "name": made.name,
+            "name_en": made.name_en,
+            "valid_from": made.valid_from.isoformat(),
+        },
     )
     return made

@@ -410,7 +410,7 @@ def member_leave(*, actor: User, member: Member, state: str, on: dt.date, note: 
         verb="party_member_left",
         summary=member.name,
         subject=member,
-        data={"name": member.name, "state": str(MemberState(state).label), "note": note[:200]},
+        data={"name": member.name, "state": state, "note": note[:200]},
         occurred_on=on,
     )
     return member
@@ -457,6 +457,6 @@ def settings_update(
         verb="party_settings_changed",
         summary=str(grid_sees_member_households),
         subject=row,
-        data={"value": _("yes") if grid_sees_member_households else _("no")},
+        data={"value": grid_sees_member_households},
     )
     return row

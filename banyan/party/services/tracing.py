@@ -101,7 +101,7 @@ def tracing_add_lead(*, actor: User, case: TracingCase, kind: str, detail: str) 
         detail=clean_text(detail, "detail", required=True, max_length=300),
         added_on=today(),
     )
-    _event(actor, case, "party_tracing_lead", {"kind": str(LeadKind(kind).label)})
+    _event(actor, case, "party_tracing_lead", {"kind": kind})
     return lead
 
 
@@ -131,7 +131,7 @@ def tracing_attempt(
         actor,
         case,
         "party_tracing_attempt",
-        {"method": str(AttemptMethod(method).label), "reached": reached},
+        {"method": method, "reached": reached},
         attempt.tried_on,
     )
     return attempt
@@ -203,7 +203,7 @@ def tracing_support(
         actor,
         case,
         "party_tracing_support",
-        {"kind": str(SupportKind(kind).label)},
+        {"kind": kind},
         support.done_on,
     )
     return support

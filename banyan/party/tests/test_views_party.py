@@ -226,6 +226,12 @@ def test_compliance_counts_per_branch(client, party):
     client.force_login(party.alice)
     page = client.get("/party/compliance/?period=month&year=2024&month=1").content.decode()
     assert "第一党支部" in page and "第二党支部" in page
+    # The period and what it counts, as one sentence in the reader's language.
+    assert "2024-01-01 – 2024-01-31：到期日在此期间内的任务。" in page
+    client.cookies["django_language"] = "en"
+    page = client.get("/party/compliance/?period=month&year=2024&month=1").content.decode()
+    assert "2024-01-01 – 2024-01-31: obligations whose due date falls in this period." in page
+    del client.cookies["django_language"]
     from banyan.party import selectors
 
     rows, total, _r = selectors.compliance(

@@ -54,10 +54,14 @@ def test_the_district_sees_counts_but_no_household(client, world):
         "第一网格": 1,
         "第二网格": 1,
     }
-    assert (
-        client.get(reverse("places:building-detail", args=[world.building_1_1.pk])).context["rows"]
-        == []
-    )
+    r = client.get(reverse("places:building-detail", args=[world.building_1_1.pk]))
+    assert r.context["rows"] == []
+    # How many live there, not an empty list that says nobody does.
+    html = r.content.decode()
+    assert r.context["counts"] == {"households": 1, "persons": 1}
+    assert '<span class="muted small" id="household-count">1</span>' in html
+    assert "尚未登记住户" not in html and "岗位只能看到人数" in html
+    assert reverse("registry:household-detail", args=[world.household_1_1.pk]) not in html
     r = client.get(reverse("registry:household-detail", args=[world.household_1_1.pk]))
     assert r.status_code == 404
 

@@ -29,7 +29,10 @@ class Command(BaseCommand):
             for name in SIZES:
                 missing |= Q(**{name: ""})
             made = failed = 0
-            rows = model._default_manager.filter(missing).order_by("pk")
+            # A row may have no photo at all (a visit without one): nothing to make. (`image`
+            # is each model's own field, which the abstract PhotoSizes cannot declare.)
+            no_photo = Q(**{"image": ""})
+            rows = model._default_manager.filter(missing).exclude(no_photo).order_by("pk")
             for row in rows.iterator(chunk_size=BATCH):
                 try:
                     made += make_sizes(row)
