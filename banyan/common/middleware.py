@@ -1,6 +1,7 @@
-"""What every request and response passes through: control characters refused at the
-boundary (SECURITY.md 19), the headers every response carries (SECURITY.md 16), and the
-photo script's redirects."""
+"""What every request and response passes through: forwarded headers read only from
+trusted proxies (SECURITY.md 14), control characters refused at the boundary (SECURITY.md
+19), the headers every response carries (SECURITY.md 16), and the photo script's
+redirects."""
 
 from __future__ import annotations
 
@@ -19,11 +20,47 @@ from django.utils.translation import gettext as _
 
 from . import error_pages
 from .cleaning import has_control_character
+from .clientip import from_trusted_proxy
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+# What a reverse proxy tells the app about the client's request: whether it came over
+# https (SECURE_PROXY_SSL_HEADER), the host and port it was sent to (USE_X_FORWARDED_HOST,
+# USE_X_FORWARDED_PORT), the address it came from. Anyone can send these headers.
+FORWARDED_HEADERS = (
+    "HTTP_FORWARDED",
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_SSL",
+    "HTTP_X_REAL_IP",
+)
+
+
+class ForwardedHeadersMiddleware:
+    """Drops the forwarded headers of a request that did not come from a trusted proxy
+    (`BANYAN_TRUSTED_PROXIES`, banyan.common.clientip), before anything reads them.
+
+    Production settings read `X-Forwarded-Proto` (SECURE_PROXY_SSL_HEADER): from anyone,
+    a client on plain http could claim https and be spared the redirect, and the secure
+    cookies and CSRF's https checks would take the claim for the truth. Only the proxy
+    that terminates TLS can say how the request arrived, so only its word is kept. First
+    in MIDDLEWARE: SecurityMiddleware's redirect already asks `request.is_secure()`.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not from_trusted_proxy(request):
+            for key in FORWARDED_HEADERS:
+                request.META.pop(key, None)
+        return self.get_response(request)
 
 
 def cache_privately(response: HttpResponseBase, max_age: int) -> None:

@@ -56,6 +56,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Forwarded headers (X-Forwarded-Proto …) only from BANYAN_TRUSTED_PROXIES: before the
+    # security middleware asks whether the request came over https.
+    "banyan.common.middleware.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # The headers first, so that answers given before the session (a refused request)
     # carry them too.
