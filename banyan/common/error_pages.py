@@ -20,10 +20,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.template import loader
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
@@ -88,6 +90,7 @@ TITLES: dict[int, Promise] = {
     400: gettext_lazy("This request could not be understood"),
     403: gettext_lazy("Not allowed"),
     404: gettext_lazy("Not found"),
+    405: gettext_lazy("This page cannot be used this way"),
     429: gettext_lazy("Too many attempts"),
     500: gettext_lazy("Something went wrong on our side"),
 }
@@ -114,14 +117,17 @@ def server_error_page(status: int = 500) -> HttpResponse:
     return HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
 
 
-def error_page(request: HttpRequest, status: int, template: str = "") -> HttpResponse:
+def error_page(
+    request: HttpRequest, status: int, template: str = "", extra: dict | None = None
+) -> HttpResponse:
     """The error as the client reads it: a registered format for its URL, else a page in
-    the site's layout with a way back (or the self-contained page if that fails)."""
+    the site's layout with a way back (or the self-contained page if that fails). `extra`
+    is more context for the page's template."""
     responder = _responder(request)
     if responder is not None:
         return responder(request, status, str(TITLES[status]))
     template = template or f"{status}.html"
-    context = {"back": _back(request)}
+    context = {**(extra or {}), "back": _back(request)}
     try:
         return render(request, template, context, status=status)
     except Exception:
@@ -135,6 +141,28 @@ def error_page(request: HttpRequest, status: int, template: str = "") -> HttpRes
         log.exception("the %s page could not be rendered", status)
         return server_error_page(status)
     return HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
+
+
+def early_error(request: HttpRequest, status: int, extra: dict | None = None) -> HttpResponse:
+    """The error page (or the registered format) for a middleware that refuses a request
+    before the session and the user are read: in the language the request asks for, with
+    the signed-out header whoever asked."""
+    language = translation.get_language_from_request(request)
+    with translation.override(language):
+        if not hasattr(request, "user"):
+            request.user = AnonymousUser()
+        response = error_page(request, status, extra=extra)
+    response.setdefault("Content-Language", language)
+    return response
+
+
+def method_not_allowed(request: HttpRequest, refused: HttpResponseBase) -> HttpResponse:
+    """The error for a method the view does not answer (Django's HttpResponseNotAllowed is
+    an empty page), keeping the methods it does answer in `Allow`."""
+    response = error_page(request, 405)
+    if "Allow" in refused:
+        response["Allow"] = refused["Allow"]
+    return response
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -12,7 +12,14 @@ from io import BytesIO
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import BadRequest, RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, QueryDict
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseNotAllowed,
+    JsonResponse,
+    QueryDict,
+)
 from django.urls import get_resolver, get_urlconf
 from django.utils import translation
 from django.utils.datastructures import MultiValueDict
@@ -86,6 +93,24 @@ class SecurityHeadersMiddleware:
         if user is not None and user.is_authenticated:
             if not getattr(response, "banyan_private_cache", False):
                 response["Cache-Control"] = "no-store"
+        return response
+
+
+class MethodNotAllowedMiddleware:
+    """A view that does not answer the request's method returns Django's
+    HttpResponseNotAllowed (`require_POST`, a class-based view, ninja): an empty page, or
+    ninja's English text. It becomes the error in the route's format — the site's page,
+    the API's JSON, Open311's document (banyan.common.error_pages) — keeping `Allow`.
+
+    Sits after the authentication middleware, so the page shows the signed-in header."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if isinstance(response, HttpResponseNotAllowed):
+            return error_pages.method_not_allowed(request, response)
         return response
 
 

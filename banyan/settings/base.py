@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "banyan.accounts.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A refused method gets the error page (or the API's JSON), with the user's header.
+    "banyan.common.middleware.MethodNotAllowedMiddleware",
     "banyan.common.middleware.UploadRedirectMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
