@@ -42,7 +42,8 @@ def test_without_trusted_proxies_no_client_is_believed(client, db):
 
 
 def _seen(remote: str, **headers: str) -> HttpRequest:
-    request = RequestFactory().get("/", REMOTE_ADDR=remote, **headers)
+    request = RequestFactory().get("/", REMOTE_ADDR=remote)
+    request.META.update(headers)
     seen: list[HttpRequest] = []
 
     def view(r: HttpRequest) -> HttpResponse:
