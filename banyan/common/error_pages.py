@@ -91,6 +91,7 @@ TITLES: dict[int, Promise] = {
     403: gettext_lazy("Not allowed"),
     404: gettext_lazy("Not found"),
     405: gettext_lazy("This page cannot be used this way"),
+    413: gettext_lazy("Too much sent at once"),
     429: gettext_lazy("Too many attempts"),
     500: gettext_lazy("Something went wrong on our side"),
 }

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from io import BytesIO
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.http import (
@@ -67,6 +68,38 @@ class ForwardedHeadersMiddleware:
         if not from_trusted_proxy(request):
             for key in FORWARDED_HEADERS:
                 request.META.pop(key, None)
+        return self.get_response(request)
+
+
+def megabytes(size: int) -> str:
+    """A size in bytes as people read it on a page: 12582912 → "12", 524288 → "0.5"."""
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
+
+
+class RequestSizeMiddleware:
+    """Refuses a request whose declared body is larger than `BANYAN_MAX_REQUEST_BYTES`
+    with a 413 in the route's format, before anything reads the body.
+
+    Django bounds a form's fields (DATA_UPLOAD_MAX_MEMORY_SIZE) but not its files: a file
+    larger than FILE_UPLOAD_MAX_MEMORY_SIZE is written to a temporary file as it arrives,
+    so a 1 GB POST to the public QR form reached the disk before the view could refuse the
+    photo. Under WSGI Django reads at most CONTENT_LENGTH bytes of a body (a chunked body
+    that declares no length is read as empty), so checking the declared length bounds
+    what is read. The reverse proxy should refuse earlier still (nginx's
+    client_max_body_size, docs/deployment.md).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.BANYAN_MAX_REQUEST_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads such a body as empty, too
+        if length > limit:
+            return error_pages.early_error(request, 413, {"limit_mb": megabytes(limit)})
         return self.get_response(request)
 
 

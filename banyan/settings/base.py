@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "banyan.common.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body: a body over BANYAN_MAX_REQUEST_BYTES is a 413.
+    "banyan.common.middleware.RequestSizeMiddleware",
     # Before anything reads the session, the user or the input (SECURITY.md 19).
     "banyan.common.middleware.ControlCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -219,6 +221,12 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("BANYAN_MEDIA_ROOT", VAR_DIR / "media"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The largest request body accepted, files included (banyan.common.middleware): larger is
+# a 413 before anything is read. The largest form a person sends is a themed day's nine
+# photos, each made 1600 px JPEG by the phone (photos.js): 0.3-0.8 MB for a photo, 1.3 MB
+# for pure noise, so at most 11.6 MB. A phone without JavaScript sends its originals (up
+# to 8 MB each, banyan.common.images.MAX_BYTES), so a few at a time.
+BANYAN_MAX_REQUEST_BYTES = int(os.environ.get("BANYAN_MAX_REQUEST_BYTES", str(12 * 1024 * 1024)))
 
 # The service loop; each a number a community may want to change.
 BANYAN_VISIT_GAP_DAYS = int(os.environ.get("BANYAN_VISIT_GAP_DAYS", "90"))
