@@ -1,4 +1,5 @@
-"""Every sign-in, failed sign-in and lockout goes to the `banyan.auth` log (SECURITY.md 14).
+"""Every sign-in, failed sign-in and lockout goes to the `banyan.auth` log (SECURITY.md 14),
+and a sign-out empties the browser's cache of the site.
 
 Only the username and the client address are written, never a password. A
 username is what someone typed, so long digit runs (a phone or ID number typed
@@ -13,11 +14,12 @@ import re
 from typing import Any
 
 from axes.signals import user_locked_out
-from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
 
 from banyan.common.clientip import client_ip
+from banyan.common.middleware import clear_cache_on_response
 
 logger = logging.getLogger("banyan.auth")
 
@@ -65,3 +67,11 @@ def log_locked_out(
     **kwargs: Any,
 ) -> None:
     logger.warning("login locked out username=%r ip=%s", safe_username(username), ip_address or "-")
+
+
+@receiver(user_logged_out, dispatch_uid="banyan.auth.logged_out")
+def forget_cached_photos(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:
+    """Signing out (the button, or an idle session ended by the middleware) empties the
+    browser's cache of the site: photos served privately cacheable stay there otherwise."""
+    if request is not None:
+        clear_cache_on_response(request)

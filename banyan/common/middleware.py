@@ -108,9 +108,18 @@ def cache_privately(response: HttpResponseBase, max_age: int) -> None:
     cache, and leave the header alone below. Only for content whose URL names a hash of
     it (a photo's sizes: banyan.common.images): it never changes under that URL, and the
     pages that give the URL out stay `no-store`. What the browser keeps stays on the
-    device until it is evicted, reachable by that exact URL."""
+    device, reachable by that exact URL with the same cookies (Django adds `Vary: Cookie`),
+    until it is evicted or the user signs out (`clear_cache_on_response`)."""
     response["Cache-Control"] = f"private, max-age={max_age}, immutable"
     response.banyan_private_cache = True  # type: ignore[attr-defined]
+
+
+def clear_cache_on_response(request: HttpRequest) -> None:
+    """Ask the browser to empty its cache of this site with the response to `request`
+    (a sign-out, an idle session ended): what `cache_privately` let it keep — photos of
+    residents' homes — must not stay on a shared phone for the next person who picks it
+    up. Chromium, Edge and Firefox honour the header over https and on localhost."""
+    request.banyan_clear_cache = True  # type: ignore[attr-defined]
 
 
 class SecurityHeadersMiddleware:
@@ -120,6 +129,9 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", CSP)
+        if getattr(request, "banyan_clear_cache", False):
+            response["Clear-Site-Data"] = '"cache"'
+
         # Pages for signed-in users show personal data: never keep them in a cache
         # (unless the view made the response privately cacheable on purpose).
         user = getattr(request, "user", None)
