@@ -96,3 +96,15 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"token of user {self.user_id}"
+
+
+class UserSession(models.Model):
+    """A browser session a user signed in with: the sessions of a user are found here, to
+    be ended when the user may no longer be signed in (banyan.accounts.sessions)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"session of user {self.user_id}"

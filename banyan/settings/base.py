@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "banyan.accounts.middleware.IdleTimeoutMiddleware",
+    # Records a signed-in session's key, so that it can be ended for good (accounts.sessions).
+    "banyan.accounts.sessions.SessionRecordMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # A refused method gets the error page (or the API's JSON), with the user's header.
     "banyan.common.middleware.MethodNotAllowedMiddleware",
