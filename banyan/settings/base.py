@@ -238,8 +238,9 @@ BANYAN_DUE_SOON_HOURS = int(os.environ.get("BANYAN_DUE_SOON_HOURS", "48"))
 # Public QR intake: reports per client address per hour, and per building per day.
 BANYAN_INTAKE_PER_CLIENT_HOUR = int(os.environ.get("BANYAN_INTAKE_PER_CLIENT_HOUR", "5"))
 BANYAN_INTAKE_PER_BUILDING_DAY = int(os.environ.get("BANYAN_INTAKE_PER_BUILDING_DAY", "30"))
-# Searches by a full ID number or phone, per user (accounts.lookups): past SLOW_AFTER in
-# an hour, one every SLOW_SECONDS; past STOP_AFTER in a day, none, and the community's
+# Searches by a full ID number or phone, and ID numbers entered for a person (checked
+# against the community's register), per user (accounts.lookups): past SLOW_AFTER in an
+# hour, one every SLOW_SECONDS; past STOP_AFTER in a day, none, and the community's
 # administrators are told. A window clerk looks up a few dozen residents a day.
 BANYAN_LOOKUP_SLOW_AFTER = int(os.environ.get("BANYAN_LOOKUP_SLOW_AFTER", "10"))
 BANYAN_LOOKUP_SLOW_SECONDS = int(os.environ.get("BANYAN_LOOKUP_SLOW_SECONDS", "30"))
