@@ -123,12 +123,13 @@ def error_page(
 ) -> HttpResponse:
     """The error as the client reads it: a registered format for its URL, else a page in
     the site's layout with a way back (or the self-contained page if that fails). `extra`
-    is more context for the page's template."""
+    is more context for the page's template (its `back`, a {"url", "label"}, replaces the
+    usual way back)."""
     responder = _responder(request)
     if responder is not None:
         return responder(request, status, str(TITLES[status]))
     template = template or f"{status}.html"
-    context = {**(extra or {}), "back": _back(request)}
+    context = {"back": _back(request), **(extra or {})}
     try:
         return render(request, template, context, status=status)
     except Exception:

@@ -24,7 +24,9 @@ from django.http import (
 from django.urls import get_resolver, get_urlconf
 from django.utils import translation
 from django.utils.datastructures import MultiValueDict
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import error_pages
 from .cleaning import has_control_character
@@ -99,7 +101,14 @@ class RequestSizeMiddleware:
         except ValueError:
             length = 0  # Django reads such a body as empty, too
         if length > limit:
-            return error_pages.early_error(request, 413, {"limit_mb": megabytes(limit)})
+            extra: dict[str, object] = {"limit_mb": megabytes(limit)}
+            path = request.path
+            # The way back is to the form itself: with photos.js the refusal replaces the
+            # form in the page, so the browser's back button would leave it. Only a path
+            # of this site (never "//host/…").
+            if url_has_allowed_host_and_scheme(path, allowed_hosts=None):
+                extra["back"] = {"url": path, "label": gettext_lazy("Back to the form")}
+            return error_pages.early_error(request, 413, extra)
         return self.get_response(request)
 
 

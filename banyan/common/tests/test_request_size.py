@@ -43,7 +43,9 @@ def test_a_body_over_the_limit_is_a_413_page_before_it_is_read(client, db, unpar
     html = r.content.decode()
     assert '<html lang="zh-hans">' in html and "一次发送的内容过多" in html
     assert "最多发送 12 MB" in html
-    assert 'name="viewport"' in html and re.search(r'<a class="btn" href="/">', html)
+    assert 'name="viewport"' in html
+    # The way back is the form (photos.js puts this page in the form's place).
+    assert re.search(r'<a class="btn" href="/accounts/login/">回到表单</a>', html)
     # The security headers hold for this early answer too.
     assert "default-src 'self'" in r["Content-Security-Policy"]
 
@@ -142,3 +144,17 @@ def test_the_413_json_names_no_field_and_keeps_the_one_shape(client, db):
         "detail": "The request is too large: at most 12 MB may be sent at once.",
         "field": None,
     }
+
+
+def test_the_way_back_never_leaves_the_site(rf, settings):
+    from banyan.common.middleware import RequestSizeMiddleware
+
+    request = rf.post("/", b"", content_type="text/plain", CONTENT_LENGTH=GIGABYTE)
+    request.path = request.path_info = "//evil.example/r/x/"
+
+    def view(r):
+        raise AssertionError("the view ran")
+
+    html = RequestSizeMiddleware(view)(request).content.decode()
+    buttons = re.findall(r'<a class="btn" href="([^"]*)">', html)
+    assert buttons == ["/"]
