@@ -2,20 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from .models import AccessLog, ApiToken, Post
+from .sessions import sign_ins_end_without_post
 
 
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
+    """A post ended, deleted or given to someone else here ends the sign-ins (tokens and
+    sessions) of a user left without an active post, as `services.post_revoke` does."""
+
     list_display = ("user", "role", "node", "building", "community", "active", "granted_at")
     list_filter = ("role", "active")
     search_fields = ("user__username", "user__first_name", "node__name", "title")
     raw_id_fields = ("user", "node", "building", "community")
     readonly_fields = ("granted_at", "revoked_at")
     list_select_related = ("user", "node", "building__compound", "community")
+
+    def save_model(self, request: HttpRequest, obj: Post, form: Any, change: bool) -> None:
+        before = Post.objects.filter(pk=obj.pk).values_list("user_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        for user_id in {obj.user_id, before} - {None}:
+            sign_ins_end_without_post(user_id=user_id)
+
+    def delete_model(self, request: HttpRequest, obj: Post) -> None:
+        super().delete_model(request, obj)
+        sign_ins_end_without_post(user_id=obj.user_id)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Post]) -> None:
+        user_ids = set(queryset.values_list("user_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for user_id in user_ids:
+            sign_ins_end_without_post(user_id=user_id)
 
 
 @admin.register(AccessLog)

@@ -59,6 +59,9 @@ class AccessLog(models.Model):
         # A search by a full ID number or phone that was refused: the post may not, or
         # the user searched too fast or too often (accounts.lookups).
         LOOKUP_REFUSED = "lookup_refused", _("Search by ID number or phone refused")
+        # An ID number entered for a person, checked against the community's register
+        # (accounts.lookups.id_number_entered); detail "already registered" when it was.
+        ENTER_ID_NUMBER = "enter_id_number", _("Entered an ID number")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -96,3 +99,15 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"token of user {self.user_id}"
+
+
+class UserSession(models.Model):
+    """A browser session a user signed in with: the sessions of a user are found here, to
+    be ended when the user may no longer be signed in (banyan.accounts.sessions)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"session of user {self.user_id}"

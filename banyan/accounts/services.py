@@ -26,7 +26,7 @@ from .models import Post
 from .roles import BUILDING_ROLES, CAPABILITIES, ROLE_NODE_KINDS, Cap, Role
 from .scope import get_scope
 from .selectors import managed_community_ids
-from .tokens import tokens_revoke_for_user
+from .sessions import sign_ins_end_without_post
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -165,8 +165,8 @@ def post_grant(
 def post_revoke(*, actor: User, post: Post) -> Post:
     """End a post: it stays in the history with `revoked_at`, it no longer grants scope.
 
-    When it was the user's last active post, their API tokens are deleted and their
-    sessions end (SECURITY.md 22).
+    When it was the user's last active post, their API tokens and browser sessions are
+    deleted (SECURITY.md 22).
 
     Http404 outside the actor's communities; InvalidTransition when the post was
     already revoked, or when an administrator would revoke their own admin post
@@ -193,10 +193,11 @@ def post_revoke(*, actor: User, post: Post) -> Post:
     locked.save(update_fields=["active", "revoked_at"])
     community = Node.objects.get(pk=community_id)
     data = _post_data(locked, locked.user, locked.node)
-    if not Post.objects.filter(user_id=locked.user_id, active=True).exists():
-        # The last post: the account's API tokens go now. Its sessions stop at their next
-        # request (banyan.accounts.backends), and it signs in no more.
-        data["tokens_revoked"] = tokens_revoke_for_user(user_id=locked.user_id)
+    # The last post: the account's API tokens and browser sessions end now, for good (a
+    # post granted later does not bring them back), and it signs in no more.
+    ended = sign_ins_end_without_post(user_id=locked.user_id)
+    if ended is not None:
+        data.update(ended)
     record(
         actor=actor,
         community=community,

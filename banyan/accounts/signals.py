@@ -1,4 +1,6 @@
-"""Every sign-in, failed sign-in and lockout goes to the `banyan.auth` log (SECURITY.md 14).
+"""Every sign-in, failed sign-in and lockout goes to the `banyan.auth` log (SECURITY.md 14);
+a sign-in records its session and a sign-out forgets it and empties the browser's cache of
+the site; an account deactivated or given a new password is signed out everywhere.
 
 Only the username and the client address are written, never a password. A
 username is what someone typed, so long digit runs (a phone or ID number typed
@@ -13,11 +15,16 @@ import re
 from typing import Any
 
 from axes.signals import user_locked_out
-from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
 from banyan.common.clientip import client_ip
+from banyan.common.middleware import clear_cache_on_response
+
+from .sessions import RECORDED, session_forget, session_record, sign_ins_end
 
 logger = logging.getLogger("banyan.auth")
 
@@ -65,3 +72,56 @@ def log_locked_out(
     **kwargs: Any,
 ) -> None:
     logger.warning("login locked out username=%r ip=%s", safe_username(username), ip_address or "-")
+
+
+@receiver(user_logged_in, dispatch_uid="banyan.auth.record_session")
+def record_session(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """The session a user signs in with (an API token's sign-in has none)."""
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key:
+        session_record(user_id=user.pk, session_key=session.session_key)
+        session[RECORDED] = session.session_key
+
+
+@receiver(user_logged_out, dispatch_uid="banyan.auth.logged_out")
+def signed_out(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:
+    """Signing out (the button, or an idle session ended by the middleware) forgets the
+    session and empties the browser's cache of the site: photos served privately
+    cacheable stay there otherwise."""
+    if request is None:
+        return
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key:
+        session_forget(session_key=session.session_key)
+    clear_cache_on_response(request)
+
+
+# --- an account deactivated or given a new password ------------------------------------------
+# Receivers, not a service: accounts are changed in Django's admin, by `changepassword` and
+# by code calling set_password(), and each must sign the account out everywhere. A session
+# of a deactivated account would otherwise come back to life when it is reactivated.
+
+_WATCHED = {"is_active", "password"}
+
+
+@receiver(pre_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="banyan.auth.user_changing")
+def note_account_change(
+    sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any
+) -> None:
+    if instance._state.adding or instance.pk is None:
+        return
+    if update_fields is not None and not _WATCHED & set(update_fields):
+        return  # the sign-in's last_login, and any other field
+    before = sender._default_manager.filter(pk=instance.pk).values(*_WATCHED).first()
+    if before is None:
+        return
+    instance._banyan_sign_out = (before["is_active"] and not instance.is_active) or before[
+        "password"
+    ] != instance.password
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="banyan.auth.user_changed")
+def sign_out_changed_account(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if getattr(instance, "_banyan_sign_out", False):
+        instance._banyan_sign_out = False
+        sign_ins_end(user_id=instance.pk)

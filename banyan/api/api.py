@@ -22,6 +22,7 @@ from django.contrib.auth import authenticate, user_logged_in
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
@@ -115,8 +116,11 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 # --- tokens -------------------------------------------------------------------------
 
-BAD_CREDENTIALS = "Invalid username or password."
-LOCKED_OUT = "Too many failed sign-in attempts. Try again later or ask your administrator."
+# Said in the request's language, so looked up when answering, not at import.
+BAD_CREDENTIALS = gettext_lazy("Invalid username or password.")
+LOCKED_OUT = gettext_lazy(
+    "Too many failed sign-in attempts. Try again later or ask your administrator."
+)
 
 
 @api.post(
@@ -137,9 +141,11 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> Any:
     if getattr(request, "axes_locked_out", False):
         # Answer in JSON here; otherwise AxesMiddleware swaps in its HTML lockout page.
         request.axes_locked_out = False  # type: ignore[attr-defined]
-        return Status(429, {"detail": LOCKED_OUT})
+        return api.create_response(request, errors.body(str(LOCKED_OUT)), status=429)
     if user is None:
-        return Status(401, {"detail": BAD_CREDENTIALS})
+        # The shape of every other refusal (the exception handlers above), not ErrorOut's
+        # serialisation, which would add an empty `errors`.
+        return api.create_response(request, errors.body(str(BAD_CREDENTIALS)), status=401)
     # A token is a sign-in: update last_login, reset the failure count, log it (axes).
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     log.info("api token issued for user %s", user.pk)

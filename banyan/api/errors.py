@@ -13,9 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja.parser import Parser
+
+from banyan.common.middleware import megabytes
 
 
 def _messages() -> dict[int, str]:
@@ -25,6 +28,8 @@ def _messages() -> dict[int, str]:
         403: _("Your post does not allow this."),
         404: _("Not found."),
         405: _("This method is not allowed here."),
+        413: _("The request is too large: at most %(mb)s MB may be sent at once.")
+        % {"mb": megabytes(settings.BANYAN_MAX_REQUEST_BYTES)},
         429: _("Too many requests. Try again later."),
         500: _("Server error. It has been recorded; try again later."),
     }

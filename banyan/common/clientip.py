@@ -63,6 +63,13 @@ def _trusted(address: Address, networks: tuple[Network, ...]) -> bool:
     return any(address in network for network in networks)
 
 
+def from_trusted_proxy(request: HttpRequest) -> bool:
+    """Whether `request` reached this server from one of `BANYAN_TRUSTED_PROXIES`."""
+    remote = _address(request.META.get("REMOTE_ADDR") or "")
+    networks = trusted_proxies()
+    return remote is not None and bool(networks) and _trusted(remote, networks)
+
+
 def client_ip(request: HttpRequest) -> str | None:
     """The address of the client that sent `request`, as text; None when there is none."""
     remote = _address(request.META.get("REMOTE_ADDR") or "")

@@ -20,11 +20,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import BadRequest
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.template import loader
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
@@ -89,6 +91,8 @@ TITLES: dict[int, Promise] = {
     400: gettext_lazy("This request could not be understood"),
     403: gettext_lazy("Not allowed"),
     404: gettext_lazy("Not found"),
+    405: gettext_lazy("This page cannot be used this way"),
+    413: gettext_lazy("Too much sent at once"),
     429: gettext_lazy("Too many attempts"),
     500: gettext_lazy("Something went wrong on our side"),
 }
@@ -116,16 +120,23 @@ def server_error_page(status: int = 500) -> HttpResponse:
 
 
 def error_page(
-    request: HttpRequest, status: int, template: str = "", *, reason: str = ""
+    request: HttpRequest,
+    status: int,
+    template: str = "",
+    extra: dict | None = None,
+    *,
+    reason: str = "",
 ) -> HttpResponse:
     """The error as the client reads it: a registered format for its URL, else a page in
-    the site's layout with a way back (or the self-contained page if that fails). `reason`
-    is a message written for the person (ExplainedBadRequest), shown on the page."""
+    the site's layout with a way back (or the self-contained page if that fails). `extra`
+    is more context for the page's template (its `back`, a {"url", "label"}, replaces the
+    usual way back); `reason` is a message written for the person (ExplainedBadRequest),
+    shown on the page."""
     responder = _responder(request)
     if responder is not None:
         return responder(request, status, reason or str(TITLES[status]))
     template = template or f"{status}.html"
-    context = {"back": _back(request), "reason": reason}
+    context = {"back": _back(request), "reason": reason, **(extra or {})}
     try:
         return render(request, template, context, status=status)
     except Exception:
@@ -153,6 +164,28 @@ class ExplainedBadRequest(BadRequest):
 
 # A reason longer than this is cut: it is one sentence, and a field's name is the client's.
 MAX_REASON = 300
+
+
+def early_error(request: HttpRequest, status: int, extra: dict | None = None) -> HttpResponse:
+    """The error page (or the registered format) for a middleware that refuses a request
+    before the session and the user are read: in the language the request asks for, with
+    the signed-out header whoever asked."""
+    language = translation.get_language_from_request(request)
+    with translation.override(language):
+        if not hasattr(request, "user"):
+            request.user = AnonymousUser()
+        response = error_page(request, status, extra=extra)
+    response.setdefault("Content-Language", language)
+    return response
+
+
+def method_not_allowed(request: HttpRequest, refused: HttpResponseBase) -> HttpResponse:
+    """The error for a method the view does not answer (Django's HttpResponseNotAllowed is
+    an empty page), keeping the methods it does answer in `Allow`."""
+    response = error_page(request, 405)
+    if "Allow" in refused:
+        response["Allow"] = refused["Allow"]
+    return response
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

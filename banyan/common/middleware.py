@@ -1,6 +1,7 @@
-"""What every request and response passes through: control characters refused at the
-boundary (SECURITY.md 19), the headers every response carries (SECURITY.md 16), and the
-photo script's redirects."""
+"""What every request and response passes through: forwarded headers read only from
+trusted proxies (SECURITY.md 14), control characters refused at the boundary (SECURITY.md
+19), the headers every response carries (SECURITY.md 16), and the photo script's
+redirects."""
 
 from __future__ import annotations
 
@@ -9,16 +10,27 @@ import json
 from collections.abc import Callable
 from io import BytesIO
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, QueryDict
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseNotAllowed,
+    JsonResponse,
+    QueryDict,
+)
 from django.urls import get_resolver, get_urlconf
 from django.utils import translation
 from django.utils.datastructures import MultiValueDict
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import error_pages
 from .cleaning import has_control_character
+from .clientip import from_trusted_proxy
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -26,14 +38,97 @@ CSP = (
 )
 
 
+# What a reverse proxy tells the app about the client's request: whether it came over
+# https (SECURE_PROXY_SSL_HEADER), the host and port it was sent to (USE_X_FORWARDED_HOST,
+# USE_X_FORWARDED_PORT), the address it came from. Anyone can send these headers.
+FORWARDED_HEADERS = (
+    "HTTP_FORWARDED",
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_SSL",
+    "HTTP_X_REAL_IP",
+)
+
+
+class ForwardedHeadersMiddleware:
+    """Drops the forwarded headers of a request that did not come from a trusted proxy
+    (`BANYAN_TRUSTED_PROXIES`, banyan.common.clientip), before anything reads them.
+
+    Production settings read `X-Forwarded-Proto` (SECURE_PROXY_SSL_HEADER): from anyone,
+    a client on plain http could claim https and be spared the redirect, and the secure
+    cookies and CSRF's https checks would take the claim for the truth. Only the proxy
+    that terminates TLS can say how the request arrived, so only its word is kept. First
+    in MIDDLEWARE: SecurityMiddleware's redirect already asks `request.is_secure()`.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not from_trusted_proxy(request):
+            for key in FORWARDED_HEADERS:
+                request.META.pop(key, None)
+        return self.get_response(request)
+
+
+def megabytes(size: int) -> str:
+    """A size in bytes as people read it on a page: 12582912 → "12", 524288 → "0.5"."""
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
+
+
+class RequestSizeMiddleware:
+    """Refuses a request whose declared body is larger than `BANYAN_MAX_REQUEST_BYTES`
+    with a 413 in the route's format, before anything reads the body.
+
+    Django bounds a form's fields (DATA_UPLOAD_MAX_MEMORY_SIZE) but not its files: a file
+    larger than FILE_UPLOAD_MAX_MEMORY_SIZE is written to a temporary file as it arrives,
+    so a 1 GB POST to the public QR form reached the disk before the view could refuse the
+    photo. Under WSGI Django reads at most CONTENT_LENGTH bytes of a body (a chunked body
+    that declares no length is read as empty), so checking the declared length bounds
+    what is read. The reverse proxy should refuse earlier still (nginx's
+    client_max_body_size, docs/deployment.md).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.BANYAN_MAX_REQUEST_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads such a body as empty, too
+        if length > limit:
+            extra: dict[str, object] = {"limit_mb": megabytes(limit)}
+            path = request.path
+            # The way back is to the form itself: with photos.js the refusal replaces the
+            # form in the page, so the browser's back button would leave it. Only a path
+            # of this site (never "//host/…").
+            if url_has_allowed_host_and_scheme(path, allowed_hosts=None):
+                extra["back"] = {"url": path, "label": gettext_lazy("Back to the form")}
+            return error_pages.early_error(request, 413, extra)
+        return self.get_response(request)
+
+
 def cache_privately(response: HttpResponseBase, max_age: int) -> None:
     """Let the user's own browser keep this response for `max_age` seconds, never a shared
     cache, and leave the header alone below. Only for content whose URL names a hash of
     it (a photo's sizes: banyan.common.images): it never changes under that URL, and the
     pages that give the URL out stay `no-store`. What the browser keeps stays on the
-    device until it is evicted, reachable by that exact URL."""
+    device, reachable by that exact URL with the same cookies (Django adds `Vary: Cookie`),
+    until it is evicted or the user signs out (`clear_cache_on_response`)."""
     response["Cache-Control"] = f"private, max-age={max_age}, immutable"
     response.banyan_private_cache = True  # type: ignore[attr-defined]
+
+
+def clear_cache_on_response(request: HttpRequest) -> None:
+    """Ask the browser to empty its cache of this site with the response to `request`
+    (a sign-out, an idle session ended): what `cache_privately` let it keep — photos of
+    residents' homes — must not stay on a shared phone for the next person who picks it
+    up. Chromium, Edge and Firefox honour the header over https and on localhost."""
+    request.banyan_clear_cache = True  # type: ignore[attr-defined]
 
 
 class SecurityHeadersMiddleware:
@@ -43,12 +138,33 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", CSP)
+        if getattr(request, "banyan_clear_cache", False):
+            response["Clear-Site-Data"] = '"cache"'
+
         # Pages for signed-in users show personal data: never keep them in a cache
         # (unless the view made the response privately cacheable on purpose).
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             if not getattr(response, "banyan_private_cache", False):
                 response["Cache-Control"] = "no-store"
+        return response
+
+
+class MethodNotAllowedMiddleware:
+    """A view that does not answer the request's method returns Django's
+    HttpResponseNotAllowed (`require_POST`, a class-based view, ninja): an empty page, or
+    ninja's English text. It becomes the error in the route's format — the site's page,
+    the API's JSON, Open311's document (banyan.common.error_pages) — keeping `Allow`.
+
+    Sits after the authentication middleware, so the page shows the signed-in header."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if isinstance(response, HttpResponseNotAllowed):
+            return error_pages.method_not_allowed(request, response)
         return response
 
 

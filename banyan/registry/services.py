@@ -8,6 +8,7 @@ the capability again at the object, so no path can skip it.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -15,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from banyan.accounts.lookups import identifier_lookup
+from banyan.accounts.lookups import Entry, NumberTaken, id_number_entered, identifier_lookup
 from banyan.accounts.models import AccessLog
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope, require
@@ -270,7 +271,43 @@ def household_verify(
 # --- persons ------------------------------------------------------------------------
 
 
-def _clean_person(values: dict[str, Any], *, community_id: int, exclude_pk: int | None) -> dict:
+def _number_taken() -> NumberTaken:
+    # Whoever holds the number may live outside the user's scope: the answer says that the
+    # number is taken and nothing of whom or where (SECURITY.md 18).
+    return NumberTaken(
+        _(
+            "A person with this ID number is already registered in this community. If you "
+            "cannot find them, ask your community's administrator."
+        ),
+        field="id_number",
+    )
+
+
+def _id_number_guard(
+    actor: User, raw: Any, *, person: Person | None, ip: str | None, via: str
+) -> AbstractContextManager[Entry | None]:
+    """The lookup guard around a service that checks an ID number entered for a person
+    against the community's register (accounts.lookups.id_number_entered): nothing when
+    no number, a malformed one (refused before any check) or the person's own is given."""
+    raw = raw.strip() if isinstance(raw, str) else ""
+    if not raw:
+        return nullcontext()
+    try:
+        number = normalize_id_number(raw)
+    except ValidationFailed:
+        return nullcontext()
+    if person is not None and person.id_number_hash in crypto.lookup_hashes(number):
+        return nullcontext()
+    return id_number_entered(actor=actor, ip=ip, via=via)
+
+
+def _clean_person(
+    values: dict[str, Any],
+    *,
+    community_id: int,
+    exclude_pk: int | None,
+    entry: Entry | None = None,
+) -> dict:
     """Validate person fields; derive and check what the ID number implies."""
     out: dict[str, Any] = {}
     out["name"] = clean_text(values.get("name"), "name", required=True, max_length=50)
@@ -302,16 +339,15 @@ def _clean_person(values: dict[str, Any], *, community_id: int, exclude_pk: int 
                 _("The gender does not match the one in the ID number."), field="gender"
             )
         digest = crypto.lookup_hash(id_number)
+        if entry is not None:
+            entry.check()  # the register answers now: the guard counts it
         clash = Person.objects.filter(
             community_id=community_id, id_number_hash__in=crypto.lookup_hashes(id_number)
         )
         if exclude_pk is not None:
             clash = clash.exclude(pk=exclude_pk)
         if clash.exists():
-            raise ValidationFailed(
-                _("A person with this ID number is already registered in this community."),
-                field="id_number",
-            )
+            raise _number_taken()
         out["id_number_hash"] = digest
         out["id_number_encrypted"] = crypto.encrypt(id_number)
         out["id_number_masked"] = mask_id_number(id_number)
@@ -325,7 +361,6 @@ ADD_REASONS = {
 }
 
 
-@transaction.atomic
 def person_add(
     *,
     actor: User,
@@ -333,20 +368,47 @@ def person_add(
     reason: str = "registered",
     occurred_on: dt.date | None = None,
     on_behalf_of: str = "",
+    ip: str | None = None,
+    via: str = "web",
     **values: Any,
 ) -> Person:
     """Add a person to a household: registered at survey time, moved in, or born.
 
     A birth is dated on the birth date; the ID number is optional (newborns,
-    floating residents who have not shown one) but checked when given.
+    floating residents who have not shown one) but checked when given, and that check
+    passes the lookup guard (`ip` and `via` go to its access-log row).
     """
     if reason not in ADD_REASONS:
         raise ValidationFailed(_("Not a valid choice."), field="reason")
     _require_household(actor, household)
+    with _id_number_guard(actor, values.get("id_number"), person=None, ip=ip, via=via) as entry:
+        return _person_add(
+            actor=actor,
+            household=household,
+            reason=reason,
+            occurred_on=occurred_on,
+            on_behalf_of=on_behalf_of,
+            entry=entry,
+            **values,
+        )
+
+
+@transaction.atomic
+def _person_add(
+    *,
+    actor: User,
+    household: Household,
+    reason: str,
+    occurred_on: dt.date | None,
+    on_behalf_of: str,
+    entry: Entry | None,
+    **values: Any,
+) -> Person:
+    _require_household(actor, household)
     household = _lock_household(household)
     if household.status != HouseholdStatus.ACTIVE:
         raise InvalidTransition(_("This household has been dissolved."), field="household")
-    clean = _clean_person(values, community_id=household.community_id, exclude_pk=None)
+    clean = _clean_person(values, community_id=household.community_id, exclude_pk=None, entry=entry)
     if reason == "born":
         occurred_on = clean["birth_date"]
     occurred_on = _check_date(occurred_on or _today(), "occurred_on")
@@ -361,10 +423,7 @@ def person_add(
                 **clean,
             )
     except IntegrityError:  # a concurrent registration of the same ID number won
-        raise ValidationFailed(
-            _("A person with this ID number is already registered in this community."),
-            field="id_number",
-        ) from None
+        raise _number_taken() from None
     record(
         actor=actor,
         community=household.community,
@@ -379,19 +438,38 @@ def person_add(
     return person
 
 
-@transaction.atomic
-def person_update(*, actor: User, person: Person, version: int | None, **values: Any) -> Person:
+def person_update(
+    *,
+    actor: User,
+    person: Person,
+    version: int | None,
+    ip: str | None = None,
+    via: str = "web",
+    **values: Any,
+) -> Person:
     """Correct a person's details. An empty ID number keeps the stored one.
 
     `version` is the one the edit was based on (StaleEdit when the row moved on); the
-    given `values` are merged into the locked row, absent ones keep its values.
+    given `values` are merged into the locked row, absent ones keep its values. A new
+    ID number passes the lookup guard (`ip` and `via` go to its access-log row).
     """
+    _require_household(actor, person.household)
+    with _id_number_guard(actor, values.get("id_number"), person=person, ip=ip, via=via) as entry:
+        return _person_update(actor=actor, person=person, version=version, entry=entry, **values)
+
+
+@transaction.atomic
+def _person_update(
+    *, actor: User, person: Person, version: int | None, entry: Entry | None, **values: Any
+) -> Person:
     _require_household(actor, person.household)
     person = _lock_person(person)
     check_version(person, version)
     merged = {f: getattr(person, f) for f in PERSON_FIELDS if f != "id_number"}
     merged.update({k: v for k, v in values.items() if k in PERSON_FIELDS})
-    clean = _clean_person(merged, community_id=person.community_id, exclude_pk=person.pk)
+    clean = _clean_person(
+        merged, community_id=person.community_id, exclude_pk=person.pk, entry=entry
+    )
     if not (values.get("id_number") or "").strip() and person.id_number_hash:
         # Keep the stored number, but it must still agree with birth date and gender.
         stored = crypto.decrypt(person.id_number_encrypted)

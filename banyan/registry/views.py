@@ -299,7 +299,12 @@ def person_add(request: HttpRequest, household_pk: int) -> HttpResponse:
         person = run_service(
             form,
             lambda: services.person_add(
-                actor=request.user, household=household, reason=reason, occurred_on=occurred_on, **d
+                actor=request.user,
+                household=household,
+                reason=reason,
+                occurred_on=occurred_on,
+                ip=client_ip(request),
+                **d,
             ),
         )
         if person is not None:
@@ -324,6 +329,7 @@ def person_birth(request: HttpRequest, household_pk: int) -> HttpResponse:
             lambda: services.person_add(
                 actor=request.user,
                 household=household,
+                ip=client_ip(request),
                 reason="born",
                 registered_address="",
                 lives_at_registered_address=True,
@@ -363,7 +369,9 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if (
             run_service(
                 form,
-                lambda: services.person_update(actor=request.user, person=person, **d),
+                lambda: services.person_update(
+                    actor=request.user, person=person, ip=client_ip(request), **d
+                ),
                 current=_person_initial,
             )
             is not None

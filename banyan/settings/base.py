@@ -56,12 +56,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Forwarded headers (X-Forwarded-Proto …) only from BANYAN_TRUSTED_PROXIES: before the
+    # security middleware asks whether the request came over https.
+    "banyan.common.middleware.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # The headers first, so that answers given before the session (a refused request)
     # carry them too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "banyan.common.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body: a body over BANYAN_MAX_REQUEST_BYTES is a 413.
+    "banyan.common.middleware.RequestSizeMiddleware",
     # Before anything reads the session, the user or the input (SECURITY.md 19).
     "banyan.common.middleware.ControlCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -70,7 +75,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "banyan.accounts.middleware.IdleTimeoutMiddleware",
+    # Records a signed-in session's key, so that it can be ended for good (accounts.sessions).
+    "banyan.accounts.sessions.SessionRecordMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A refused method gets the error page (or the API's JSON), with the user's header.
+    "banyan.common.middleware.MethodNotAllowedMiddleware",
     "banyan.common.middleware.UploadRedirectMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -214,6 +223,12 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("BANYAN_MEDIA_ROOT", VAR_DIR / "media"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The largest request body accepted, files included (banyan.common.middleware): larger is
+# a 413 before anything is read. The largest form a person sends is a themed day's nine
+# photos, each made 1600 px JPEG by the phone (photos.js): 0.3-0.8 MB for a photo, 1.3 MB
+# for pure noise, so at most 11.6 MB. A phone without JavaScript sends its originals (up
+# to 8 MB each, banyan.common.images.MAX_BYTES), so a few at a time.
+BANYAN_MAX_REQUEST_BYTES = int(os.environ.get("BANYAN_MAX_REQUEST_BYTES", str(12 * 1024 * 1024)))
 
 # The service loop; each a number a community may want to change.
 BANYAN_VISIT_GAP_DAYS = int(os.environ.get("BANYAN_VISIT_GAP_DAYS", "90"))
@@ -223,8 +238,9 @@ BANYAN_DUE_SOON_HOURS = int(os.environ.get("BANYAN_DUE_SOON_HOURS", "48"))
 # Public QR intake: reports per client address per hour, and per building per day.
 BANYAN_INTAKE_PER_CLIENT_HOUR = int(os.environ.get("BANYAN_INTAKE_PER_CLIENT_HOUR", "5"))
 BANYAN_INTAKE_PER_BUILDING_DAY = int(os.environ.get("BANYAN_INTAKE_PER_BUILDING_DAY", "30"))
-# Searches by a full ID number or phone, per user (accounts.lookups): past SLOW_AFTER in
-# an hour, one every SLOW_SECONDS; past STOP_AFTER in a day, none, and the community's
+# Searches by a full ID number or phone, and ID numbers entered for a person (checked
+# against the community's register), per user (accounts.lookups): past SLOW_AFTER in an
+# hour, one every SLOW_SECONDS; past STOP_AFTER in a day, none, and the community's
 # administrators are told. A window clerk looks up a few dozen residents a day.
 BANYAN_LOOKUP_SLOW_AFTER = int(os.environ.get("BANYAN_LOOKUP_SLOW_AFTER", "10"))
 BANYAN_LOOKUP_SLOW_SECONDS = int(os.environ.get("BANYAN_LOOKUP_SLOW_SECONDS", "30"))

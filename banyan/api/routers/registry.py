@@ -309,7 +309,9 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Any:
     user = actor(request)
     data = payload.dict()
     household = selectors.get_household_for_user(user, data.pop("household"))
-    person = services.person_add(actor=user, household=household, **data)
+    person = services.person_add(
+        actor=user, household=household, ip=client_ip(request), via="api", **data
+    )
     return Status(201, _one_person_out(user, person))
 
 
@@ -321,7 +323,9 @@ def update_person(request: HttpRequest, id: int, payload: PersonPatch) -> Any:
     person = selectors.get_person_for_user(user, id)
     changes = payload.dict(exclude_unset=True)
     version = take_version(changes)
-    person = services.person_update(actor=user, person=person, version=version, **changes)
+    person = services.person_update(
+        actor=user, person=person, version=version, ip=client_ip(request), via="api", **changes
+    )
     return _one_person_out(user, person)
 
 

@@ -47,13 +47,36 @@ def test_it_rejects_a_bad_password_without_saying_whether_the_user_exists(tree, 
     assert not ApiToken.objects.exists()
 
 
+def test_it_refuses_credentials_in_the_requests_language_and_the_error_shape(tree, anonymous):
+    chinese = _token(anonymous, "bob", "not-the-password")
+    assert chinese.json() == {"detail": "用户名或密码不正确。", "field": None}
+    english = _token(ApiClient(HTTP_ACCEPT_LANGUAGE="en"), "bob", "not-the-password")
+    assert english.status_code == 401
+    assert english.json() == {"detail": "Invalid username or password.", "field": None}
+    assert english["Content-Language"] == "en"
+
+
+def test_the_lockout_is_said_in_english_when_english_is_asked_for(tree):
+    client = ApiClient(REMOTE_ADDR="198.51.100.8", HTTP_ACCEPT_LANGUAGE="en")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        r = _token(client, "bob", "wrong")
+    assert r.status_code == 429
+    assert r.json() == {
+        "detail": "Too many failed sign-in attempts. Try again later or ask your administrator.",
+        "field": None,
+    }
+
+
 def test_it_locks_out_after_the_failure_limit(tree, anonymous):
     limit = settings.AXES_FAILURE_LIMIT
     for _ in range(limit - 1):
         assert _token(anonymous, "bob", "wrong").status_code == 401
     locked = _token(anonymous, "bob", "wrong")
     assert locked.status_code == 429
-    assert "Too many failed" in locked.json()["detail"]
+    assert locked.json() == {
+        "detail": "登录失败次数过多。请稍后再试，或联系管理员。",
+        "field": None,
+    }
     # Even the right password is refused while locked, in JSON, not an HTML page.
     again = _token(anonymous, "bob")
     assert again.status_code == 429

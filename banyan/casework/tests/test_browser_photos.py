@@ -259,3 +259,59 @@ def test_a_case_page_with_a_photo_weighs_under_100_kb_and_the_photo_is_kept(phon
     page.wait_for_url("**/medium/*.jpg")
     size = page.evaluate("[document.images[0].naturalWidth, document.images[0].naturalHeight]")
     assert size == [960, 1280]
+
+
+# An <img> for the URL, loaded in the page: its width, or 0 when no picture came (signed
+# out, the server answers with the sign-in page, which is not one).
+IMAGE_WIDTH = """(url) => new Promise((done) => {
+  const img = new Image();
+  img.addEventListener("load", () => done(img.naturalWidth));
+  img.addEventListener("error", () => done(0));
+  img.src = url;
+})"""
+
+
+def _sign_out(page) -> None:
+    page.locator("details.usermenu summary").click()
+    page.locator("details.usermenu button", has_text="退出").click()
+    page.wait_for_url("**/accounts/login/")
+
+
+def test_signing_out_removes_the_photos_from_the_browsers_cache(phone_page, world):
+    """On a shared phone the next person must not find a resident's photos in the cache.
+
+    A photo is kept under `Vary: Cookie`, so the browser reuses it only for a request
+    with the same cookies; the test sends the old session's cookies again after the
+    server forgot that session, so only the cache can still show the photo."""
+    from django.contrib.sessions.models import Session
+
+    case = _case_with_a_phone_photo(world)
+    page = phone_page
+    context = page.context
+
+    def view_case() -> str:
+        page.goto(f"/cases/{case.pk}/")
+        page.locator(".cw-photos img").scroll_into_view_if_needed()
+        _thumbnail_loaded(page)
+        return page.locator(".cw-photos img").get_attribute("src")
+
+    def shown_with(cookies: list) -> int:
+        context.clear_cookies()
+        context.add_cookies(cookies)
+        return page.evaluate(IMAGE_WIDTH, thumb)
+
+    # What the test observes: the session ended on the server without a word to the
+    # browser (its row deleted), the photo still shows, from the cache alone.
+    _sign_in(page, "bob", world.password)
+    thumb = view_case()
+    cookies = context.cookies()
+    Session.objects.all().delete()
+    page.goto("/accounts/login/")
+    assert shown_with(cookies) > 0
+
+    # Signed out with the button, the cache is emptied: the same cookies find nothing.
+    _sign_in(page, "bob", world.password)
+    assert view_case() == thumb
+    cookies = context.cookies()
+    _sign_out(page)
+    assert shown_with(cookies) == 0

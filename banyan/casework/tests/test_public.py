@@ -552,3 +552,25 @@ def test_the_poster_page_has_no_inline_script_or_style(client, loop):
     client.force_login(loop.bob)
     html = client.get(reverse("intake:poster", args=[loop.building_1_1.pk])).content.decode()
     assert not re.search(r"<script>|<style|\sstyle=|\sonclick=", html)
+
+
+def test_a_huge_post_to_the_qr_form_is_refused_before_it_reaches_the_disk(
+    client, loop, monkeypatch
+):
+    """An anonymous 1 GB POST was written to a temporary file before the view's 8 MB check."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the body was parsed")
+
+    monkeypatch.setattr("django.http.multipartparser.MultiPartParser.parse", refuse)
+    r = client.post(
+        loop.form_url,
+        b"--x\r\n",
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(1024**3),
+        REMOTE_ADDR="10.0.0.1",
+    )
+    assert r.status_code == 413
+    assert nothing_written()
+    # The way back is the form (photos.js shows this page in the form's place).
+    assert f'<a class="btn" href="{loop.form_url}">' in r.content.decode()

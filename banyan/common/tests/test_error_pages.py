@@ -262,3 +262,52 @@ def test_a_bad_request_django_raised_shows_no_reason(rf, world):
         assert "网址或表单中有内容无效" in html
     html = _page(error_pages.bad_request(request, error_pages.ExplainedBadRequest("为何 " * 200)))
     assert _reason(html) == ("为何 " * 200)[: error_pages.MAX_REASON]
+
+
+# --- a method the page does not answer (405) ---------------------------------------------
+
+
+def test_a_method_the_page_does_not_answer_gets_a_page_that_keeps_allow(client, world):
+    client.force_login(world.bob)
+    r = client.get(reverse("accounts:logout"))  # sign-out answers POST only
+    assert r.status_code == 405
+    assert r["Allow"] == "POST, OPTIONS"
+    html = _page(r)
+    assert '<html lang="zh-hans">' in html and "不能这样使用" in html
+    assert 'class="usermenu"' in html and _back_link(html) == reverse("home")
+
+
+def test_a_refused_method_is_said_in_english_when_english_is_chosen(client, world):
+    client.force_login(world.bob)
+    client.cookies["django_language"] = "en"
+    r = client.get(reverse("registry:person-reveal", args=[world.person_1_1.pk]))
+    assert r.status_code == 405 and r["Allow"] == "POST"
+    html = _page(r)
+    assert "This page cannot be used this way" in html and "不能这样使用" not in html
+
+
+def test_a_refused_method_on_a_public_page_sends_the_resident_to_the_code_lookup(client, db):
+    r = client.get(reverse("intake:track-confirm", args=["ZZZZ-ZZZZ"]))
+    assert r.status_code == 405 and r["Allow"] == "POST"
+    html = _page(r)
+    assert 'class="usermenu"' not in html
+    assert _back_link(html) == reverse("intake:track-lookup")
+
+
+def test_the_api_refuses_a_method_in_json_and_keeps_allow(client, db):
+    r = client.put("/api/v1/auth/token", "{}", content_type="application/json")
+    assert r.status_code == 405
+    assert set(r["Allow"].split(", ")) == {"DELETE", "POST"}  # ninja's order varies
+    assert r["Content-Type"] == "application/json"
+    assert r.json() == {"detail": "此处不允许使用该方法。", "field": None}
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [("/open311/v2/requests.json", "application/json"), ("/open311/v2/requests.xml", "text/xml")],
+)
+def test_open311_refuses_a_method_in_its_error_format(client, db, path, content_type):
+    r = client.delete(path)
+    assert r.status_code == 405 and r["Allow"] == "GET, POST"
+    assert r["Content-Type"].startswith(content_type)
+    assert b"405" in r.content
