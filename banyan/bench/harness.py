@@ -429,10 +429,11 @@ def explain(sql: str) -> str:
 
 
 def lookup_query(counted: Counted, column: str) -> str | None:
-    """The person query behind an exact lookup: the one filtering on `column`."""
-    needle = f'"registry_person"."{column}" ='
+    """The person query behind an exact lookup: the one filtering on `column` (`=`, or
+    `IN` for an ID number, matched under every data key while a rotation is under way)."""
+    needles = (f'"registry_person"."{column}" =', f'"registry_person"."{column}" IN (')
     for sql in counted.sql:
-        if sql.lstrip().upper().startswith("SELECT") and needle in sql:
+        if sql.lstrip().upper().startswith("SELECT") and any(n in sql for n in needles):
             return sql
     return None
 
