@@ -23,6 +23,7 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from .models import Post, UserSession
 from .tokens import tokens_revoke_for_user
@@ -37,17 +38,32 @@ def _store(session_key: str | None = None) -> SessionBase:
     return engine.SessionStore(session_key=session_key)
 
 
+def _live(keys: list[str]) -> set[str]:
+    """Those of `keys` whose session still exists and has not expired: one query for a
+    database-backed engine (however many sessions a user has left behind), else one
+    look-up per key through the engine."""
+    if not keys:
+        return set()
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if hasattr(store, "get_model_class"):
+        return set(
+            store.get_model_class()
+            .objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
+            .values_list("session_key", flat=True)
+        )
+    probe = _store()
+    return {key for key in keys if probe.exists(key)}
+
+
 def session_record(*, user_id: int, session_key: str) -> None:
     """Note that `user_id` is signed in with `session_key`; forget the user's sessions that
     no longer exist (expired, or replaced by a new key)."""
-    probe = _store()
-    gone = [
-        key
-        for key in UserSession.objects.filter(user_id=user_id)
+    keys = list(
+        UserSession.objects.filter(user_id=user_id)
         .exclude(session_key=session_key)
         .values_list("session_key", flat=True)
-        if not probe.exists(key)
-    ]
+    )
+    gone = sorted(set(keys) - _live(keys))
     if gone:
         UserSession.objects.filter(session_key__in=gone).delete()
     # Two requests of one new session may both record it: one row either way.

@@ -4,9 +4,14 @@ are deleted, so that a post granted later, or the account reactivated, brings no
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from banyan.accounts import services
 from banyan.accounts.models import Post, UserSession
@@ -59,6 +64,38 @@ def test_sessions_that_expired_are_forgotten_at_the_next_sign_in(world):
     assert list(UserSession.objects.values_list("session_key", flat=True)) == [
         second.cookies["sessionid"].value
     ]
+
+
+def test_a_session_past_its_expiry_is_forgotten_though_still_stored(world):
+    # The session table keeps expired rows until `clearsessions` runs.
+    first = _signed_in("bob")
+    Session.objects.filter(session_key=first.cookies["sessionid"].value).update(
+        expire_date=timezone.now() - dt.timedelta(seconds=1)
+    )
+    second = _signed_in("bob", "10.0.0.2")
+    assert list(UserSession.objects.values_list("session_key", flat=True)) == [
+        second.cookies["sessionid"].value
+    ]
+
+
+def test_a_sign_in_costs_the_same_queries_however_many_sessions_are_left_open(world):
+    """Someone who never signs out (the benchmark signs in hundreds of times) must not
+    make each sign-in look up every session they left behind, one query each."""
+
+    def sign_in_queries() -> int:
+        client = Client(REMOTE_ADDR="10.0.0.9")
+        with CaptureQueriesContext(connection) as queries:
+            r = client.post("/accounts/login/", {"username": "bob", "password": PASSWORD})
+            assert r.status_code == 302
+            client.get(POSTS)
+        return len(queries)
+
+    sign_in_queries()
+    with_one_left = sign_in_queries()
+    for _ in range(5):
+        sign_in_queries()
+    assert UserSession.objects.filter(user_id=world.bob.pk).count() == 7
+    assert sign_in_queries() == with_one_left
 
 
 def test_a_session_of_a_user_whose_last_post_ended_does_not_come_back_with_a_new_post(world):
