@@ -6,6 +6,9 @@ party scope); every write goes through a service.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -34,7 +37,7 @@ from banyan.registry.selectors import get_person_for_user
 from . import forms, selectors, services
 from .models import ContactKind, Member, OrgKind, RegistrationState
 from .obligations import OVERDUE
-from .workflow import MOVES, TracingState, can_move
+from .workflow import MOVES, TracingState
 
 PAGE_SIZE = 50
 
@@ -606,22 +609,12 @@ def tracing_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-TRACING_FORMS = {
-    "add_lead": forms.LeadForm,
-    "attempt": forms.AttemptForm,
-    "verify": forms.VerifyForm,
-    "return": forms.ReturnForm,
-    "support": forms.SupportForm,
-    "close": forms.CloseForm,
-}
-TRACING_SERVICES = {
-    "add_lead": services.tracing_add_lead,
-    "attempt": services.tracing_attempt,
-    "verify": services.tracing_verify,
-    "return": services.tracing_return,
-    "support": services.tracing_support,
-    "close": services.tracing_close,
-}
+# The tracing actions' forms and services, from the workflow table (party/workflow.py).
+TRACING_FORMS = {action: getattr(forms, move.form) for action, move in MOVES.items()}
+
+
+def _tracing_service(action: str) -> Callable[..., Any]:
+    return getattr(services, MOVES[action].service)
 
 
 @login_required
@@ -634,8 +627,8 @@ def tracing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             TRACING_FORMS[action](prefix=action),
             reverse(f"party:tracing-{action.replace('_', '-')}", args=[case.pk]),
         )
-        for action in TRACING_FORMS
-        if can_move(action, case.state)
+        for action, move in MOVES.items()
+        if move.offered(case, caps, case.state)
     ]
     return render(
         request,
@@ -645,7 +638,7 @@ def tracing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "leads": case.leads.all(),
             "attempts": case.attempts.select_related("by"),
             "support": case.support.all(),
-            "moves": moves if Cap.MANAGE_PARTY in caps else [],
+            "moves": moves,
         },
     )
 
@@ -659,7 +652,7 @@ def tracing_move(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if form.is_valid():
         ok, _case = run_and_report(
             request,
-            lambda: TRACING_SERVICES[action](actor=request.user, case=case, **form.cleaned_data),
+            lambda: _tracing_service(action)(actor=request.user, case=case, **form.cleaned_data),
         )
         if ok:
             messages.success(request, _("Saved."))
