@@ -30,6 +30,7 @@ from banyan.accounts.scope import get_scope
 from banyan.common.errors import DomainError, InvalidTransition, ValidationFailed
 from banyan.common.forms import run_service, version_field
 from banyan.common.images import photo_response
+from banyan.common.pages import form_view
 from banyan.common.params import parse_id
 from banyan.common.workflow import named, service_kwargs
 from banyan.places import selectors as place_selectors
@@ -556,13 +557,53 @@ def case_create(request: HttpRequest) -> HttpResponse:
         else []
     )
     channel = request.GET.get("channel", "")
-    form = forms.CaseCreateForm(
-        request.POST or None,
-        request.FILES or None,
-        categories=selectors.categories_for(community_id=grid.community_id or 0),
-        persons=persons,
-        channel_fixed="" if handler else Channel.BUILDING_HEAD,
-        with_address=household is None,
+
+    def create(d: dict) -> Case:
+        return _guarded(
+            lambda: services.case_create(
+                actor=request.user,
+                category=d["category"],
+                description=d["description"],
+                title=d["title"],
+                channel=d["channel"],
+                grid=grid,
+                building=building,
+                household=household,
+                persons=d.get("persons", []),
+                reporter_name=d["reporter_name"],
+                reporter_phone=d["reporter_phone"],
+                on_behalf_of=d["on_behalf_of"],
+                address=d.get("address", ""),
+                photos=d["photos"],
+                visit=visit,
+            )
+        )()
+
+    if household is not None:
+        where, back = household.label, reverse("registry:household-detail", args=[household.pk])
+    elif building is not None:
+        where, back = str(building), reverse("places:building-detail", args=[building.pk])
+    else:
+        where, back = grid.name, reverse("places:node-detail", args=[grid.pk])
+    return form_view(
+        request,
+        forms.CaseCreateForm,
+        create,
+        done=lambda case: (
+            _("Reported; the grid will accept it.")
+            if case.state == State.SUBMITTED
+            else _("Case #%(n)s recorded.") % {"n": case.pk}
+        ),
+        then=lambda case: reverse("casework:case-detail", args=[case.pk]),
+        back=back,
+        files=True,
+        template="casework/case_form.html",
+        context={
+            "where": where,
+            "handler": handler,
+            "visit": visit,
+            "breadcrumbs": place_crumbs(request.user, grid),
+        },
         initial={
             "channel": Channel.VISIT
             if visit is not None or channel not in forms.STAFF_CHANNEL_VALUES
@@ -570,54 +611,10 @@ def case_create(request: HttpRequest) -> HttpResponse:
             # What the visit heard and found, for the worker to shorten or keep.
             "description": visit.notes if visit is not None else "",
         },
-    )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        case = run_service(
-            form,
-            _guarded(
-                lambda: services.case_create(
-                    actor=request.user,
-                    category=d["category"],
-                    description=d["description"],
-                    title=d["title"],
-                    channel=d["channel"],
-                    grid=grid,
-                    building=building,
-                    household=household,
-                    persons=d.get("persons", []),
-                    reporter_name=d["reporter_name"],
-                    reporter_phone=d["reporter_phone"],
-                    on_behalf_of=d["on_behalf_of"],
-                    address=d.get("address", ""),
-                    photos=d["photos"],
-                    visit=visit,
-                )
-            ),
-        )
-        if case is not None:
-            if case.state == State.SUBMITTED:
-                messages.success(request, _("Reported; the grid will accept it."))
-            else:
-                messages.success(request, _("Case #%(n)s recorded.") % {"n": case.pk})
-            return redirect("casework:case-detail", pk=case.pk)
-    if household is not None:
-        where, back = household.label, reverse("registry:household-detail", args=[household.pk])
-    elif building is not None:
-        where, back = str(building), reverse("places:building-detail", args=[building.pk])
-    else:
-        where, back = grid.name, reverse("places:node-detail", args=[grid.pk])
-    return render(
-        request,
-        "casework/case_form.html",
-        {
-            "form": form,
-            "where": where,
-            "back": back,
-            "handler": handler,
-            "visit": visit,
-            "breadcrumbs": place_crumbs(request.user, grid),
-        },
+        categories=selectors.categories_for(community_id=grid.community_id or 0),
+        persons=persons,
+        channel_fixed="" if handler else Channel.BUILDING_HEAD,
+        with_address=household is None,
     )
 
 
@@ -669,24 +666,15 @@ def inbox_read(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def notification_settings(request: HttpRequest) -> HttpResponse:
-    form = forms.NotificationSettingForm(
-        request.POST or None,
-        initial={"email": staff_selectors.email_opt_in(user=request.user)},
-    )
-    if request.method == "POST" and form.is_valid():
-        done = run_service(
-            form,
-            lambda: services.notification_setting_set(
-                user=request.user, email=form.cleaned_data["email"]
-            ),
-        )
-        if done is not None:
-            messages.success(request, _("Notification setting saved."))
-            return redirect("casework:inbox")
-    return render(
+    return form_view(
         request,
-        "casework/notification_settings.html",
-        {"form": form, "breadcrumbs": [{"name": _("Inbox"), "url": reverse("casework:inbox")}]},
+        forms.NotificationSettingForm,
+        lambda d: services.notification_setting_set(user=request.user, email=d["email"]),
+        done=_("Notification setting saved."),
+        then=reverse("casework:inbox"),
+        template="casework/notification_settings.html",
+        context={"breadcrumbs": [{"name": _("Inbox"), "url": reverse("casework:inbox")}]},
+        initial={"email": staff_selectors.email_opt_in(user=request.user)},
     )
 
 
