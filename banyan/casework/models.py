@@ -18,12 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from banyan.common.bilingual import BilingualName
 from banyan.common.coordinates import coordinate_constraints
 from banyan.common.images import PhotoSizes
 from banyan.common.masking import mask_phone
 from banyan.common.versioning import Versioned
-from banyan.places.models import Building, Compound, Node
+from banyan.places.models import Building, Compound, Node, ReferenceRow, reference_constraints
 
 from .workflow import OPEN_STATES, State
 
@@ -67,20 +66,9 @@ class VolunteerTeam(models.TextChoices):
     WHITE = "white", _("White: medical")
 
 
-class CaseCategory(BilingualName, models.Model):
+class CaseCategory(ReferenceRow):
     """What a case is about; each community can add its own (data, not code)."""
 
-    community = models.ForeignKey(
-        Node,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text=_("Empty for a category every community uses."),
-    )
-    code = models.SlugField(_("code"), max_length=32)
-    name = models.CharField(_("name (Chinese)"), max_length=50)
-    name_en = models.CharField(_("name (English)"), max_length=50, blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     default_route = models.CharField(_("default route"), max_length=16, choices=Route.choices)
     deadline_hours = models.PositiveIntegerField(_("deadline (hours)"))
@@ -93,21 +81,11 @@ class CaseCategory(BilingualName, models.Model):
     active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
-    class Meta:
+    class Meta(ReferenceRow.Meta):
         ordering = ["sort_order", "code"]
-        constraints = [
-            models.UniqueConstraint(fields=["community", "code"], name="case_category_code_unique"),
-            models.UniqueConstraint(
-                fields=["code"],
-                condition=models.Q(community=None),
-                name="case_category_shared_code_unique",
-            ),
-        ]
+        constraints = reference_constraints("case_category")
         verbose_name = _("case category")
         verbose_name_plural = _("case categories")
-
-    def __str__(self) -> str:
-        return self.display_name
 
     @property
     def deadline(self) -> dt.timedelta:

@@ -222,9 +222,7 @@ def my_work(*, user: User, due_soon_hours: int = 48) -> dict[str, list[Case]]:
 
 
 def categories_for(*, community_id: int, public_only: bool = False) -> QuerySet[CaseCategory]:
-    qs = CaseCategory.objects.filter(
-        Q(community_id=community_id) | Q(community__isnull=True), active=True
-    )
+    qs = CaseCategory.objects.for_community(community_id).filter(active=True)
     if public_only:
         qs = qs.filter(public=True)
     return qs.order_by("sort_order", "code")

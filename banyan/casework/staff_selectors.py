@@ -65,7 +65,7 @@ def category_choices(*, user: User) -> list[CaseCategory]:
         return []
     if len(ids) == 1:
         return list(categories_for(community_id=ids[0]))
-    qs = CaseCategory.objects.filter(Q(community_id__in=ids) | Q(community__isnull=True))
+    qs = CaseCategory.objects.for_communities(ids)
     return list(qs.filter(active=True).order_by("sort_order", "code"))
 
 

@@ -6,6 +6,9 @@ party scope); every write goes through a service.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,7 +29,7 @@ from banyan.common import periods
 from banyan.common.errors import ValidationFailed
 from banyan.common.forms import client_ip, run_and_report, run_service
 from banyan.common.images import photo_response
-from banyan.common.pages import form_page
+from banyan.common.pages import form_page, form_view
 from banyan.common.params import parse_id
 from banyan.places.selectors import get_node_for_user
 from banyan.registry.selectors import get_person_for_user
@@ -34,7 +37,7 @@ from banyan.registry.selectors import get_person_for_user
 from . import forms, selectors, services
 from .models import ContactKind, Member, OrgKind, RegistrationState
 from .obligations import OVERDUE
-from .workflow import MOVES, TracingState, can_move
+from .workflow import MOVES, TracingState
 
 PAGE_SIZE = 50
 
@@ -200,29 +203,27 @@ def member_list(request: HttpRequest) -> HttpResponse:
 def member_create(request: HttpRequest, org_pk: int) -> HttpResponse:
     branch = selectors.get_org_for_user(request.user, org_pk)
     _require(selectors.caps_at_org(request.user, branch), Cap.MANAGE_PARTY)
-    form = forms.MemberForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        d = dict(form.cleaned_data)
+
+    def create(d: dict) -> Member:
+        d = dict(d)
         person_pk = d.pop("person")
-
-        def create() -> Member:
-            person = get_person_for_user(request.user, person_pk) if person_pk else None
-            return services.member_create(actor=request.user, branch=branch, person=person, **d)
-
         try:
-            member = run_service(form, create)
+            person = get_person_for_user(request.user, person_pk) if person_pk else None
         except Http404:
-            form.add_error("person", _("Choose a resident of this community."))
-            member = None
-        if member is not None:
-            messages.success(request, _("%(name)s added.") % {"name": member.name})
-            return redirect("party:member-detail", pk=member.pk)
-    return form_page(
+            raise ValidationFailed(
+                _("Choose a resident of this community."), field="person"
+            ) from None
+        return services.member_create(actor=request.user, branch=branch, person=person, **d)
+
+    return form_view(
         request,
-        form,
-        _("Add a member"),
-        reverse("party:org-detail", args=[branch.pk]),
-        branch.name,
+        forms.MemberForm,
+        create,
+        done=lambda member: _("%(name)s added.") % {"name": member.name},
+        then=lambda member: reverse("party:member-detail", args=[member.pk]),
+        title=_("Add a member"),
+        back=reverse("party:org-detail", args=[branch.pk]),
+        subtitle=branch.name,
     )
 
 
@@ -278,26 +279,32 @@ def _member_initial(member: Member) -> dict:
 def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.get_member_for_user(request.user, pk)
     _require(selectors.caps_at_org(request.user, member.branch), Cap.MANAGE_PARTY)
-    form = forms.MemberEditForm(
-        request.POST or None, in_service=member.in_service, initial=_member_initial(member)
-    )
-    form.fields["phone"].help_text = _("On record: %(phone)s. Leave empty to keep it.") % {
-        "phone": member.phone_masked or "—"
-    }
-    if request.method == "POST" and form.is_valid():
-        values = dict(form.cleaned_data)
+
+    def form(*args: Any, **kwargs: Any) -> forms.MemberEditForm:
+        built = forms.MemberEditForm(*args, **kwargs)
+        built.fields["phone"].help_text = _("On record: %(phone)s. Leave empty to keep it.") % {
+            "phone": member.phone_masked or "—"
+        }
+        return built
+
+    def save(values: dict) -> Member:
         if not values["phone"]:
-            values.pop("phone")
-        done = run_service(
-            form,
-            lambda: services.member_update(actor=request.user, member=member, **values),
-            current=_member_initial,
-        )
-        if done is not None:
-            messages.success(request, _("Saved."))
-            return redirect("party:member-detail", pk=member.pk)
-    return form_page(
-        request, form, _("Edit member"), reverse("party:member-detail", args=[pk]), member.name
+            values = {k: v for k, v in values.items() if k != "phone"}  # keep the one on record
+        return services.member_update(actor=request.user, member=member, **values)
+
+    back = reverse("party:member-detail", args=[pk])
+    return form_view(
+        request,
+        form,
+        save,
+        done=_("Saved."),
+        then=back,
+        title=_("Edit member"),
+        back=back,
+        subtitle=member.name,
+        initial=_member_initial(member),
+        current=_member_initial,
+        in_service=member.in_service,
     )
 
 
@@ -340,26 +347,18 @@ def contact_log(request: HttpRequest, pk: int) -> HttpResponse:
 def admission_add(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.get_member_for_user(request.user, pk)
     _require(selectors.caps_at_org(request.user, member.branch), Cap.MANAGE_PARTY)
-    form = forms.DatedNoteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        if (
-            run_service(
-                form,
-                lambda: services.admission_record(
-                    actor=request.user, member=member, occurred_on=d["on"], note=d["note"]
-                ),
-            )
-            is not None
-        ):
-            messages.success(request, _("Admission recorded: a hospital visit is now due."))
-            return redirect("party:member-detail", pk=pk)
-    return form_page(
+    back = reverse("party:member-detail", args=[pk])
+    return form_view(
         request,
-        form,
-        _("Admitted to hospital"),
-        reverse("party:member-detail", args=[pk]),
-        member.name,
+        forms.DatedNoteForm,
+        lambda d: services.admission_record(
+            actor=request.user, member=member, occurred_on=d["on"], note=d["note"]
+        ),
+        done=_("Admission recorded: a hospital visit is now due."),
+        then=back,
+        title=_("Admitted to hospital"),
+        back=back,
+        subtitle=member.name,
     )
 
 
@@ -367,28 +366,21 @@ def admission_add(request: HttpRequest, pk: int) -> HttpResponse:
 def member_mobile(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.get_member_for_user(request.user, pk)
     _require(selectors.caps_at_org(request.user, member.branch), Cap.MANAGE_PARTY)
-    form = forms.MobileForm(
-        request.POST or None,
+    back = reverse("party:member-detail", args=[pk])
+    return form_view(
+        request,
+        forms.MobileForm,
+        lambda d: services.member_set_mobile(actor=request.user, member=member, **d),
+        done=_("Saved."),
+        then=back,
+        title=_("Working away"),
+        back=back,
+        subtitle=member.name,
         initial={
             "mobile": "0" if member.mobile else "1",
             "where": member.mobile_where,
             "reach": member.mobile_reach,
         },
-    )
-    if request.method == "POST" and form.is_valid():
-        if (
-            run_service(
-                form,
-                lambda: services.member_set_mobile(
-                    actor=request.user, member=member, **form.cleaned_data
-                ),
-            )
-            is not None
-        ):
-            messages.success(request, _("Saved."))
-            return redirect("party:member-detail", pk=pk)
-    return form_page(
-        request, form, _("Working away"), reverse("party:member-detail", args=[pk]), member.name
     )
 
 
@@ -403,27 +395,24 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
         .exclude(kind=OrgKind.GROUP)
         .exclude(pk=member.branch_id)
     )
-    form = forms.TransferForm(request.POST or None, branches=branches)
-    if request.method == "POST" and form.is_valid():
-        if (
-            run_service(
-                form,
-                lambda: services.member_transfer(
-                    actor=request.user, member=member, **form.cleaned_data
-                ),
-            )
-            is not None
-        ):
-            messages.success(request, _("Transfer recorded."))
-            if selectors.member_list(user=request.user).filter(pk=pk).exists():
-                return redirect("party:member-detail", pk=pk)
-            return redirect("party:home")
-    return form_page(
+    back = reverse("party:member-detail", args=[pk])
+
+    def then(_member: Member) -> str:
+        # The member may have left the user's branches with the transfer.
+        if selectors.member_list(user=request.user).filter(pk=pk).exists():
+            return back
+        return reverse("party:home")
+
+    return form_view(
         request,
-        form,
-        _("Transfer to another branch"),
-        reverse("party:member-detail", args=[pk]),
-        member.name,
+        forms.TransferForm,
+        lambda d: services.member_transfer(actor=request.user, member=member, **d),
+        done=_("Transfer recorded."),
+        then=then,
+        title=_("Transfer to another branch"),
+        back=back,
+        subtitle=member.name,
+        branches=branches,
     )
 
 
@@ -431,24 +420,17 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
 def member_lost(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.get_member_for_user(request.user, pk)
     _require(selectors.caps_at_org(request.user, member.branch), Cap.MANAGE_PARTY)
-    form = forms.DatedNoteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        case = run_service(
-            form,
-            lambda: services.member_mark_lost(
-                actor=request.user, member=member, since=d["on"], note=d["note"]
-            ),
-        )
-        if case is not None:
-            messages.success(request, _("Marked as lost; a tracing case is open."))
-            return redirect("party:tracing-detail", pk=case.pk)
-    return form_page(
+    return form_view(
         request,
-        form,
-        _("Lost touch (失联)"),
-        reverse("party:member-detail", args=[pk]),
-        member.name,
+        forms.DatedNoteForm,
+        lambda d: services.member_mark_lost(
+            actor=request.user, member=member, since=d["on"], note=d["note"]
+        ),
+        done=_("Marked as lost; a tracing case is open."),
+        then=lambda case: reverse("party:tracing-detail", args=[case.pk]),
+        title=_("Lost touch (失联)"),
+        back=reverse("party:member-detail", args=[pk]),
+        subtitle=member.name,
     )
 
 
@@ -456,21 +438,16 @@ def member_lost(request: HttpRequest, pk: int) -> HttpResponse:
 def service_add(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.get_member_for_user(request.user, pk)
     _require(selectors.caps_at_org(request.user, member.branch), Cap.MANAGE_PARTY)
-    form = forms.ServiceEntryForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if (
-            run_service(
-                form,
-                lambda: services.service_entry_add(
-                    actor=request.user, member=member, **form.cleaned_data
-                ),
-            )
-            is not None
-        ):
-            messages.success(request, _("Saved."))
-            return redirect("party:member-detail", pk=pk)
-    return form_page(
-        request, form, _("Log service"), reverse("party:member-detail", args=[pk]), member.name
+    back = reverse("party:member-detail", args=[pk])
+    return form_view(
+        request,
+        forms.ServiceEntryForm,
+        lambda d: services.service_entry_add(actor=request.user, member=member, **d),
+        done=_("Saved."),
+        then=back,
+        title=_("Log service"),
+        back=back,
+        subtitle=member.name,
     )
 
 
@@ -494,25 +471,19 @@ def service_record(request: HttpRequest, pk: int) -> HttpResponse:
 def themed_day_create(request: HttpRequest, org_pk: int) -> HttpResponse:
     branch = selectors.get_org_for_user(request.user, org_pk)
     _require(selectors.caps_at_org(request.user, branch), Cap.MANAGE_PARTY)
-    form = forms.ThemedDayForm(request.POST or None)
-    photos = forms.PhotosForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        day = run_service(
-            form,
-            lambda: services.themed_day_create(
-                actor=request.user,
-                branch=branch,
-                photos=request.FILES.getlist("photos"),
-                **form.cleaned_data,
-            ),
-        )
-        if day is not None:
-            messages.success(request, _("Themed day posted."))
-            return redirect("party:themed-day-detail", pk=day.pk)
-    return render(
+    return form_view(
         request,
-        "party/themed_day_form.html",
-        {"form": form, "photos": photos, "branch": branch},
+        forms.ThemedDayForm,
+        lambda d: services.themed_day_create(
+            actor=request.user, branch=branch, photos=request.FILES.getlist("photos"), **d
+        ),
+        done=_("Themed day posted."),
+        then=lambda day: reverse("party:themed-day-detail", args=[day.pk]),
+        template="party/themed_day_form.html",
+        context={
+            "photos": forms.PhotosForm(request.POST or None, request.FILES or None),
+            "branch": branch,
+        },
     )
 
 
@@ -606,22 +577,12 @@ def tracing_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-TRACING_FORMS = {
-    "add_lead": forms.LeadForm,
-    "attempt": forms.AttemptForm,
-    "verify": forms.VerifyForm,
-    "return": forms.ReturnForm,
-    "support": forms.SupportForm,
-    "close": forms.CloseForm,
-}
-TRACING_SERVICES = {
-    "add_lead": services.tracing_add_lead,
-    "attempt": services.tracing_attempt,
-    "verify": services.tracing_verify,
-    "return": services.tracing_return,
-    "support": services.tracing_support,
-    "close": services.tracing_close,
-}
+# The tracing actions' forms and services, from the workflow table (party/workflow.py).
+TRACING_FORMS = {action: getattr(forms, move.form) for action, move in MOVES.items()}
+
+
+def _tracing_service(action: str) -> Callable[..., Any]:
+    return getattr(services, MOVES[action].service)
 
 
 @login_required
@@ -634,8 +595,8 @@ def tracing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             TRACING_FORMS[action](prefix=action),
             reverse(f"party:tracing-{action.replace('_', '-')}", args=[case.pk]),
         )
-        for action in TRACING_FORMS
-        if can_move(action, case.state)
+        for action, move in MOVES.items()
+        if move.offered(case, caps, case.state)
     ]
     return render(
         request,
@@ -645,7 +606,7 @@ def tracing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "leads": case.leads.all(),
             "attempts": case.attempts.select_related("by"),
             "support": case.support.all(),
-            "moves": moves if Cap.MANAGE_PARTY in caps else [],
+            "moves": moves,
         },
     )
 
@@ -659,7 +620,7 @@ def tracing_move(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if form.is_valid():
         ok, _case = run_and_report(
             request,
-            lambda: TRACING_SERVICES[action](actor=request.user, case=case, **form.cleaned_data),
+            lambda: _tracing_service(action)(actor=request.user, case=case, **form.cleaned_data),
         )
         if ok:
             messages.success(request, _("Saved."))
@@ -696,21 +657,18 @@ def rule_create(request: HttpRequest) -> HttpResponse:
     if not ids:
         raise Http404
     community = get_node_for_user(request.user, ids[0])
-    form = forms.RuleForm(request.POST or None, initial={"responsible_role": "branch_secretary"})
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        rule = run_service(
-            form,
-            lambda: services.rule_create(
-                actor=request.user, community=community, code=d["code"], **_rule_values(d)
-            ),
-        )
-        if rule is not None:
-            messages.success(
-                request, _("Rule saved; in force from %(date)s.") % {"date": rule.valid_from}
-            )
-            return redirect("party:rule-list")
-    return form_page(request, form, _("New care rule"), reverse("party:rule-list"))
+    return form_view(
+        request,
+        forms.RuleForm,
+        lambda d: services.rule_create(
+            actor=request.user, community=community, code=d["code"], **_rule_values(d)
+        ),
+        done=lambda rule: _("Rule saved; in force from %(date)s.") % {"date": rule.valid_from},
+        then=reverse("party:rule-list"),
+        title=_("New care rule"),
+        back=reverse("party:rule-list"),
+        initial={"responsible_role": "branch_secretary"},
+    )
 
 
 def _rule_initial(rule) -> dict:
@@ -769,23 +727,17 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
     if not ids:
         raise Http404
     community = get_node_for_user(request.user, ids[0])
-    form = forms.SettingsForm(
-        request.POST or None,
+    return form_view(
+        request,
+        forms.SettingsForm,
+        lambda d: services.settings_update(actor=request.user, community=community, **d),
+        done=_("Saved."),
+        then=reverse("party:home"),
+        title=_("Party settings"),
+        back=reverse("party:home"),
+        subtitle=community.name,
         initial={"grid_sees_member_households": selectors.grid_may_see_presence(community.pk)},
     )
-    if request.method == "POST" and form.is_valid():
-        if (
-            run_service(
-                form,
-                lambda: services.settings_update(
-                    actor=request.user, community=community, **form.cleaned_data
-                ),
-            )
-            is not None
-        ):
-            messages.success(request, _("Saved."))
-            return redirect("party:home")
-    return form_page(request, form, _("Party settings"), reverse("party:home"), community.name)
 
 
 # --- in-service registrations ------------------------------------------------------------------
@@ -795,17 +747,17 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
 def register(request: HttpRequest, community_pk: int) -> HttpResponse:
     """The public form an in-service member fills in to report to the community."""
     community = selectors.public_community(community_pk)
-    form = forms.RegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        registration = run_service(
-            form,
-            lambda: services.registration_submit(
-                community=community, client_ip=client_ip(request), **form.cleaned_data
-            ),
-        )
-        if registration is not None:
-            return redirect("party:register-done")
-    return render(request, "party/register.html", {"form": form, "community": community})
+    return form_view(
+        request,
+        forms.RegistrationForm,
+        lambda d: services.registration_submit(
+            community=community, client_ip=client_ip(request), **d
+        ),
+        done=None,
+        then=reverse("party:register-done"),
+        template="party/register.html",
+        context={"community": community},
+    )
 
 
 def register_done(request: HttpRequest) -> HttpResponse:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -159,8 +161,29 @@ def building_label(compound_name: str, number: str) -> str:
     return f"{compound_name} {number}"
 
 
-class FacilityKind(BilingualName, models.Model):
-    """Reference data a community can extend (activity venue, gate, wish tree …)."""
+class ReferenceQuerySet(models.QuerySet):
+    """Reference rows as a community sees them: the shared ones and its own."""
+
+    def shared(self) -> ReferenceQuerySet:
+        return self.filter(community__isnull=True)
+
+    def for_community(self, community_id: int | None) -> ReferenceQuerySet:
+        return self.filter(models.Q(community__isnull=True) | models.Q(community_id=community_id))
+
+    def for_communities(self, community_ids: Iterable[int]) -> ReferenceQuerySet:
+        return self.filter(
+            models.Q(community__isnull=True) | models.Q(community_id__in=community_ids)
+        )
+
+
+class ReferenceRow(BilingualName, models.Model):
+    """A shared or per-community reference row (a person category, a case category, a
+    facility kind): data, not code. A row without a community is one every community
+    uses; a community adds its own. `code` is unique among the shared rows and within
+    each community; the name is Chinese, with an English one where someone gave it.
+
+    It lives here, the lowest layer that knows what a community is (a Node). A concrete
+    row's Meta names its constraints with `reference_constraints(prefix)`."""
 
     community = models.ForeignKey(
         Node,
@@ -168,27 +191,41 @@ class FacilityKind(BilingualName, models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text=_("Empty for a kind every community uses."),
+        help_text=_("Empty when every community uses it."),
     )
     code = models.SlugField(_("code"), max_length=32)
     name = models.CharField(_("name (Chinese)"), max_length=50)
     name_en = models.CharField(_("name (English)"), max_length=50, blank=True)
 
+    objects = ReferenceQuerySet.as_manager()
+
     class Meta:
+        abstract = True
         ordering = ["code"]
-        constraints = [
-            models.UniqueConstraint(fields=["community", "code"], name="facility_kind_code_unique"),
-            models.UniqueConstraint(
-                fields=["code"],
-                condition=models.Q(community=None),
-                name="facility_kind_shared_code_unique",
-            ),
-        ]
-        verbose_name = _("facility kind")
-        verbose_name_plural = _("facility kinds")
 
     def __str__(self) -> str:
         return self.display_name
+
+
+def reference_constraints(prefix: str) -> list[models.BaseConstraint]:
+    """A code once per community, and once among the shared rows (NULLs are distinct)."""
+    return [
+        models.UniqueConstraint(fields=["community", "code"], name=f"{prefix}_code_unique"),
+        models.UniqueConstraint(
+            fields=["code"],
+            condition=models.Q(community=None),
+            name=f"{prefix}_shared_code_unique",
+        ),
+    ]
+
+
+class FacilityKind(ReferenceRow):
+    """Reference data a community can extend (activity venue, gate, wish tree …)."""
+
+    class Meta(ReferenceRow.Meta):
+        constraints = reference_constraints("facility_kind")
+        verbose_name = _("facility kind")
+        verbose_name_plural = _("facility kinds")
 
 
 class Facility(Versioned, models.Model):

@@ -12,10 +12,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from banyan.common.bilingual import BilingualName
 from banyan.common.masking import mask_phone
 from banyan.common.versioning import Versioned
-from banyan.places.models import Building, Node
+from banyan.places.models import Building, Node, ReferenceRow, reference_constraints
 
 
 class HouseholdStatus(models.TextChoices):
@@ -192,41 +191,20 @@ class Person(Versioned, models.Model):
         return self.age_on(timezone.localdate())
 
 
-class Category(BilingualName, models.Model):
+class Category(ReferenceRow):
     """人员类别: reference data a community can extend. `sensitive` categories (低保,
     disability, health) are hidden from posts without the sensitive-data permission."""
 
-    community = models.ForeignKey(
-        Node,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text=_("Empty for a category every community uses."),
-    )
-    code = models.SlugField(_("code"), max_length=32)
-    name = models.CharField(_("name (Chinese)"), max_length=50)
-    name_en = models.CharField(_("name (English)"), max_length=50, blank=True)
     sensitive = models.BooleanField(_("sensitive"), default=False)
     has_grade = models.BooleanField(_("records a grade"), default=False)
     has_validity = models.BooleanField(_("has a valid-to date"), default=False)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
-    class Meta:
+    class Meta(ReferenceRow.Meta):
         ordering = ["sort_order", "code"]
-        constraints = [
-            models.UniqueConstraint(fields=["community", "code"], name="category_code_unique"),
-            models.UniqueConstraint(
-                fields=["code"],
-                condition=models.Q(community=None),
-                name="category_shared_code_unique",
-            ),
-        ]
+        constraints = reference_constraints("category")
         verbose_name = _("person category")
         verbose_name_plural = _("person categories")
-
-    def __str__(self) -> str:
-        return self.display_name
 
 
 class PersonCategory(models.Model):

@@ -363,9 +363,7 @@ def get_category_for_user(user: User, *, code: str, node: Node | None) -> Catego
     )
     if node is not None and node.community_id is not None:
         community_ids = community_ids & {node.community_id}
-    qs = Category.objects.filter(code=code).filter(
-        Q(community__isnull=True) | Q(community_id__in=community_ids)
-    )
+    qs = Category.objects.for_communities(community_ids).filter(code=code)
     if not scope.can(Cap.VIEW_SENSITIVE):
         qs = qs.filter(sensitive=False)
     category = qs.order_by("community_id").first()
@@ -375,7 +373,7 @@ def get_category_for_user(user: User, *, code: str, node: Node | None) -> Catego
 
 
 def categories_for(*, community_id: int, include_sensitive: bool) -> QuerySet[Category]:
-    qs = Category.objects.filter(Q(community_id=community_id) | Q(community__isnull=True))
+    qs = Category.objects.for_community(community_id)
     if not include_sensitive:
         qs = qs.filter(sensitive=False)
     return qs

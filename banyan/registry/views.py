@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,8 +18,8 @@ from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
 from banyan.casework.staff_selectors import household_panel
 from banyan.common.errors import DomainError
-from banyan.common.forms import client_ip, run_and_report, run_service
-from banyan.common.pages import form_page
+from banyan.common.forms import client_ip, run_and_report
+from banyan.common.pages import form_view
 from banyan.common.params import parse_id
 from banyan.common.sealed import seal, unseal
 from banyan.party.selectors import household_has_members
@@ -104,28 +106,25 @@ def household_create(request: HttpRequest) -> HttpResponse:
         ),
         Cap.EDIT_REGISTRY,
     )
-    buildings = place_selectors.building_list(user=request.user, node=grid)
-    form = forms.HouseholdCreateForm(
-        request.POST or None, buildings=buildings, initial={"building": building}
+    return form_view(
+        request,
+        forms.HouseholdCreateForm,
+        lambda d: services.household_create(
+            actor=request.user,
+            grid=grid,
+            building=d["building"],
+            unit=d["unit"],
+            room=d["room"],
+            address=d["address"],
+            situation_note=d["situation_note"],
+        ),
+        done=_("Household registered."),
+        then=lambda household: reverse("registry:household-detail", args=[household.pk]),
+        title=_("Register a household"),
+        subtitle=grid.name,
+        initial={"building": building},
+        buildings=place_selectors.building_list(user=request.user, node=grid),
     )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        household = run_service(
-            form,
-            lambda: services.household_create(
-                actor=request.user,
-                grid=grid,
-                building=d["building"],
-                unit=d["unit"],
-                room=d["room"],
-                address=d["address"],
-                situation_note=d["situation_note"],
-            ),
-        )
-        if household is not None:
-            messages.success(request, _("Household registered."))
-            return redirect("registry:household-detail", pk=household.pk)
-    return form_page(request, form, _("Register a household"), subtitle=grid.name)
 
 
 def _household_initial(household: Household) -> dict:
@@ -135,26 +134,18 @@ def _household_initial(household: Household) -> dict:
 @login_required
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.get_household_for_user(request.user, pk, Cap.EDIT_REGISTRY)
-    form = forms.HouseholdForm(request.POST or None, initial=_household_initial(household))
-    if request.method == "POST" and form.is_valid():
-        if (
-            run_service(
-                form,
-                lambda: services.household_update(
-                    actor=request.user, household=household, **form.cleaned_data
-                ),
-                current=_household_initial,
-            )
-            is not None
-        ):
-            messages.success(request, _("Household saved."))
-            return redirect("registry:household-detail", pk=household.pk)
-    return form_page(
+    back = reverse("registry:household-detail", args=[household.pk])
+    return form_view(
         request,
-        form,
-        _("Edit household"),
-        back=reverse("registry:household-detail", args=[household.pk]),
+        forms.HouseholdForm,
+        lambda d: services.household_update(actor=request.user, household=household, **d),
+        done=_("Household saved."),
+        then=back,
+        title=_("Edit household"),
+        back=back,
         subtitle=household.label,
+        initial=_household_initial(household),
+        current=_household_initial,
     )
 
 
@@ -170,62 +161,49 @@ def household_verify(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def household_split(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.get_household_for_user(request.user, pk, Cap.EDIT_REGISTRY)
-    buildings = place_selectors.building_list(user=request.user, node=household.grid)
-    form = forms.SplitForm(request.POST or None, household=household, buildings=buildings)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        new = run_service(
-            form,
-            lambda: services.household_split(
-                actor=request.user,
-                household=household,
-                persons=list(d["persons"]),
-                building=d["building"],
-                unit=d["unit"],
-                room=d["room"],
-                address=d["address"],
-                occurred_on=d["occurred_on"],
-            ),
-        )
-        if new is not None:
-            messages.success(request, _("New household registered."))
-            return redirect("registry:household-detail", pk=new.pk)
-    return form_page(
+    return form_view(
         request,
-        form,
-        _("Split household"),
+        forms.SplitForm,
+        lambda d: services.household_split(
+            actor=request.user,
+            household=household,
+            persons=list(d["persons"]),
+            building=d["building"],
+            unit=d["unit"],
+            room=d["room"],
+            address=d["address"],
+            occurred_on=d["occurred_on"],
+        ),
+        done=_("New household registered."),
+        then=lambda new: reverse("registry:household-detail", args=[new.pk]),
+        title=_("Split household"),
         back=reverse("registry:household-detail", args=[household.pk]),
         subtitle=household.label,
+        household=household,
+        buildings=place_selectors.building_list(user=request.user, node=household.grid),
     )
 
 
 @login_required
 def household_merge(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.get_household_for_user(request.user, pk, Cap.EDIT_REGISTRY)
-    form = forms.MergeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+
+    def merge(d: dict) -> Household:
         try:
             target = selectors.get_household_for_user(request.user, d["target"], Cap.EDIT_REGISTRY)
         except Http404:
-            form.add_error("target", _("No such household in your grids."))
-        else:
-            merged = run_service(
-                form,
-                lambda: services.household_merge(
-                    actor=request.user,
-                    source=household,
-                    target=target,
-                    occurred_on=d["occurred_on"],
-                ),
-            )
-            if merged is not None:
-                messages.success(request, _("Households merged."))
-                return redirect("registry:household-detail", pk=merged.pk)
-    return form_page(
+            raise DomainError(_("No such household in your grids."), field="target") from None
+        return services.household_merge(
+            actor=request.user, source=household, target=target, occurred_on=d["occurred_on"]
+        )
+
+    return form_view(
         request,
-        form,
-        _("Merge household"),
+        forms.MergeForm,
+        merge,
+        done=_("Households merged."),
+        then=lambda merged: reverse("registry:household-detail", args=[merged.pk]),
+        title=_("Merge household"),
         back=reverse("registry:household-detail", args=[household.pk]),
         subtitle=household.label,
     )
@@ -292,29 +270,17 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def person_add(request: HttpRequest, household_pk: int) -> HttpResponse:
     household = selectors.get_household_for_user(request.user, household_pk, Cap.EDIT_REGISTRY)
-    form = forms.AddPersonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        d = dict(form.cleaned_data)
-        reason, occurred_on = d.pop("reason"), d.pop("occurred_on")
-        person = run_service(
-            form,
-            lambda: services.person_add(
-                actor=request.user,
-                household=household,
-                reason=reason,
-                occurred_on=occurred_on,
-                ip=client_ip(request),
-                **d,
-            ),
-        )
-        if person is not None:
-            messages.success(request, _("%(name)s added.") % {"name": person.name})
-            return redirect("registry:household-detail", pk=household.pk)
-    return form_page(
+    back = reverse("registry:household-detail", args=[household.pk])
+    return form_view(
         request,
-        form,
-        _("Add a person"),
-        back=reverse("registry:household-detail", args=[household.pk]),
+        forms.AddPersonForm,
+        lambda d: services.person_add(
+            actor=request.user, household=household, ip=client_ip(request), **d
+        ),
+        done=lambda person: _("%(name)s added.") % {"name": person.name},
+        then=back,
+        title=_("Add a person"),
+        back=back,
         subtitle=household.label,
     )
 
@@ -322,28 +288,23 @@ def person_add(request: HttpRequest, household_pk: int) -> HttpResponse:
 @login_required
 def person_birth(request: HttpRequest, household_pk: int) -> HttpResponse:
     household = selectors.get_household_for_user(request.user, household_pk, Cap.EDIT_REGISTRY)
-    form = forms.BirthForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        person = run_service(
-            form,
-            lambda: services.person_add(
-                actor=request.user,
-                household=household,
-                ip=client_ip(request),
-                reason="born",
-                registered_address="",
-                lives_at_registered_address=True,
-                **form.cleaned_data,
-            ),
-        )
-        if person is not None:
-            messages.success(request, _("Birth of %(name)s recorded.") % {"name": person.name})
-            return redirect("registry:household-detail", pk=household.pk)
-    return form_page(
+    back = reverse("registry:household-detail", args=[household.pk])
+    return form_view(
         request,
-        form,
-        _("Record a birth"),
-        back=reverse("registry:household-detail", args=[household.pk]),
+        forms.BirthForm,
+        lambda d: services.person_add(
+            actor=request.user,
+            household=household,
+            ip=client_ip(request),
+            reason="born",
+            registered_address="",
+            lives_at_registered_address=True,
+            **d,
+        ),
+        done=lambda person: _("Birth of %(name)s recorded.") % {"name": person.name},
+        then=back,
+        title=_("Record a birth"),
+        back=back,
         subtitle=household.label,
     )
 
@@ -358,47 +319,45 @@ def _person_initial(person: Person) -> dict:
 @login_required
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = selectors.get_person_for_user(request.user, pk, Cap.EDIT_REGISTRY)
-    form = forms.PersonEditForm(request.POST or None, initial=_person_initial(person))
-    form.fields["phone"].help_text = _("On record: %(phone)s. Leave empty to keep it.") % {
-        "phone": person.phone_masked or "—"
-    }
-    if request.method == "POST" and form.is_valid():
-        d = dict(form.cleaned_data)
+
+    def form(*args: Any, **kwargs: Any) -> forms.PersonEditForm:
+        built = forms.PersonEditForm(*args, **kwargs)
+        built.fields["phone"].help_text = _("On record: %(phone)s. Leave empty to keep it.") % {
+            "phone": person.phone_masked or "—"
+        }
+        return built
+
+    def save(d: dict) -> Person:
         if not d["phone"]:
-            d.pop("phone")
-        if (
-            run_service(
-                form,
-                lambda: services.person_update(
-                    actor=request.user, person=person, ip=client_ip(request), **d
-                ),
-                current=_person_initial,
-            )
-            is not None
-        ):
-            messages.success(request, _("Saved."))
-            return redirect("registry:person-detail", pk=person.pk)
-    return form_page(
+            d = {k: v for k, v in d.items() if k != "phone"}  # keep the number on record
+        return services.person_update(actor=request.user, person=person, ip=client_ip(request), **d)
+
+    back = reverse("registry:person-detail", args=[person.pk])
+    return form_view(
         request,
         form,
-        _("Edit person"),
-        back=reverse("registry:person-detail", args=[person.pk]),
+        save,
+        done=_("Saved."),
+        then=back,
+        title=_("Edit person"),
+        back=back,
         subtitle=person.name,
+        initial=_person_initial(person),
+        current=_person_initial,
     )
 
 
 def _person_action(request, pk, form_class, title, call, done_message):
     person = selectors.get_person_for_user(request.user, pk, Cap.EDIT_REGISTRY)
-    form = form_class(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if run_service(form, lambda: call(person, form.cleaned_data)) is not None:
-            messages.success(request, done_message)
-            return redirect("registry:person-detail", pk=person.pk)
-    return form_page(
+    back = reverse("registry:person-detail", args=[person.pk])
+    return form_view(
         request,
-        form,
-        title,
-        back=reverse("registry:person-detail", args=[person.pk]),
+        form_class,
+        lambda d: call(person, d),
+        done=done_message,
+        then=back,
+        title=title,
+        back=back,
         subtitle=person.name,
     )
 
@@ -463,49 +422,34 @@ def category_add(request: HttpRequest, pk: int) -> HttpResponse:
     categories = selectors.categories_for(
         community_id=person.community_id, include_sensitive=Cap.VIEW_SENSITIVE in caps
     )
-    form = forms.CategoryAddForm(request.POST or None, categories=categories)
-    if request.method == "POST" and form.is_valid():
-        if (
-            run_service(
-                form,
-                lambda: services.category_add(
-                    actor=request.user, person=person, **form.cleaned_data
-                ),
-            )
-            is not None
-        ):
-            messages.success(request, _("Category added."))
-            return redirect("registry:person-detail", pk=person.pk)
-    return form_page(
+    back = reverse("registry:person-detail", args=[person.pk])
+    return form_view(
         request,
-        form,
-        _("Add a category"),
-        back=reverse("registry:person-detail", args=[person.pk]),
+        forms.CategoryAddForm,
+        lambda d: services.category_add(actor=request.user, person=person, **d),
+        done=_("Category added."),
+        then=back,
+        title=_("Add a category"),
+        back=back,
         subtitle=person.name,
+        categories=categories,
     )
 
 
 @login_required
 def category_end(request: HttpRequest, pk: int) -> HttpResponse:
     pc = selectors.get_person_category_for_user(request.user, pk, Cap.EDIT_REGISTRY)
-    form = forms.CategoryEndForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if (
-            run_service(
-                form,
-                lambda: services.category_end(
-                    actor=request.user, person_category=pc, valid_to=form.cleaned_data["valid_to"]
-                ),
-            )
-            is not None
-        ):
-            messages.success(request, _("Category ended."))
-            return redirect("registry:person-detail", pk=pc.person_id)
-    return form_page(
+    back = reverse("registry:person-detail", args=[pc.person_id])
+    return form_view(
         request,
-        form,
-        _("End a category"),
-        back=reverse("registry:person-detail", args=[pc.person_id]),
+        forms.CategoryEndForm,
+        lambda d: services.category_end(
+            actor=request.user, person_category=pc, valid_to=d["valid_to"]
+        ),
+        done=_("Category ended."),
+        then=back,
+        title=_("End a category"),
+        back=back,
         subtitle=f"{pc.person.name} · {pc.category.display_name}",
     )
 

@@ -21,8 +21,9 @@ from banyan.casework.models import Case, Meeting, Route
 from banyan.casework.public_selectors import PublicStep, public_steps
 from banyan.casework.services.visits import visit_record
 from banyan.casework.staff_selectors import assignee_choices, handoff_grids
-from banyan.casework.workflow import MOVES
+from banyan.casework.workflow import ACTIONS, MOVES, Move, Param
 from banyan.common.errors import InvalidTransition, ValidationFailed
+from banyan.common.workflow import named, service_kwargs
 from banyan.places.selectors import get_building_for_user, get_node_for_user
 from banyan.registry.selectors import get_household_for_user, get_person_for_user
 
@@ -121,7 +122,7 @@ def _step_out(step: PublicStep) -> CaseEventOut:
 def _actions(case: Case, caps: frozenset[str], readable: bool) -> list[str]:
     if Cap.HANDLE_CASES not in caps:
         return ["note"] if Cap.REPORT_CASES in caps and readable else []
-    moves = [a for a, move in MOVES.items() if case.state in move.sources and a != "auto_close"]
+    moves = [a for a, (_a, step) in named(MOVES, "api").items() if step.allows(case.state)]
     if case.came_from_resident:
         moves += [
             "edit_public_text",
@@ -280,106 +281,66 @@ def _hand_off_grid(case: Case, p: TransitionIn) -> Any:
 
 Handler = Callable[[Any, Case, TransitionIn], Case]
 
-TRANSITIONS: dict[str, Handler] = {
-    "accept": lambda u, c, p: services.case_accept(actor=u, case=c, version=p.version),
-    "reject": lambda u, c, p: services.case_reject(
-        actor=u, case=c, reason=p.reason, version=p.version
-    ),
-    "mark_duplicate": lambda u, c, p: services.case_mark_duplicate(
-        actor=u,
-        case=c,
-        original=_original(u, p),
-        version=p.version,
-    ),
-    "assign": lambda u, c, p: services.case_assign(
-        actor=u,
-        case=c,
-        route=p.route,
-        assignee=_assignee(c, p.route, p.assignee),
-        team=p.team,
-        note=p.note,
-        version=p.version,
-    ),
-    "hand_off": lambda u, c, p: services.case_hand_off(
-        actor=u,
-        case=c,
-        grid=_hand_off_grid(c, p),
-        note=p.note,
-        version=p.version,
-    ),
-    "start": lambda u, c, p: services.case_start(actor=u, case=c, version=p.version),
-    "resolve": lambda u, c, p: services.case_resolve(
-        actor=u,
-        case=c,
-        note=p.note,
-        public_note=p.public_note,
-        version=p.version,
-    ),
-    "suspend": lambda u, c, p: services.case_suspend(
-        actor=u, case=c, reason=p.reason, version=p.version
-    ),
-    "resume": lambda u, c, p: services.case_resume(actor=u, case=c, version=p.version),
-    "escalate": lambda u, c, p: services.case_escalate(
-        actor=u, case=c, reason=p.reason, version=p.version
-    ),
-    "close": lambda u, c, p: services.case_close(actor=u, case=c, note=p.note, version=p.version),
-    "confirm": lambda u, c, p: services.case_confirm(
-        actor=u,
-        case=c,
-        rating=p.rating or 0,
-        comment=p.comment,
-        on_behalf_of=p.on_behalf_of,
-        version=p.version,
-    ),
-    "reopen": lambda u, c, p: services.case_reopen(
-        actor=u,
-        case=c,
-        comment=p.comment,
-        on_behalf_of=p.on_behalf_of,
-        version=p.version,
-    ),
-    "note": lambda u, c, p: services.case_note(actor=u, case=c, note=p.note, public=p.public),
-    "edit_public_text": lambda u, c, p: services.case_public_text_edit(
-        actor=u, case=c, text=p.public_text
-    ),
-    "hide_public_text": lambda u, c, p: services.case_public_text_hide(
-        actor=u, case=c, hidden=True
-    ),
-    "show_public_text": lambda u, c, p: services.case_public_text_hide(
-        actor=u, case=c, hidden=False
-    ),
+# What a body's field cannot be handed to the service as it is, by parameter name.
+_VALUES: dict[str, Handler] = {
+    "original": lambda u, c, p: _original(u, p),
+    "assignee": lambda u, c, p: _assignee(c, p.route, p.assignee),
+    "grid": lambda u, c, p: _hand_off_grid(c, p),
+    "rating": lambda u, c, p: p.rating or 0,
 }
+
+
+def transitions(table: dict[str, Move]) -> dict[str, Handler]:
+    """The API's transitions of a workflow table, by their name over the API."""
+    return {name: _handler(step) for name, (_action, step) in named(table, "api").items()}
+
+
+def _handler(step: Move) -> Handler:
+    def handler(user: Any, case: Case, payload: TransitionIn) -> Case:
+        def value(param: Param) -> Any:
+            special = _VALUES.get(param.name)
+            if special is not None:
+                return special(user, case, payload)
+            return getattr(payload, param.api_field or param.name)
+
+        kwargs = service_kwargs(step, value, version=payload.version, api=True)
+        return getattr(services, step.service)(actor=user, case=case, **kwargs)
+
+    return handler
+
+
+def describe(table: dict[str, Move]) -> str:
+    """The transition endpoint's description: one line per transition, with its body's
+    fields, from the same table."""
+    lines = []
+    for name, (_action, step) in named(table, "api").items():
+        fields = [
+            f"`{p.api_field}`" + (f" ({p.doc})" if p.doc else "")
+            for p in step.params
+            if p.api_field is not None
+        ]
+        line = f"- `{name}`" + (": " + ", ".join(fields) if fields else "")
+        if step.api_note:
+            line += f". {step.api_note}"
+        lines.append(line)
+    return (
+        'Move the case. Body: `{"action": <action>, ...parameters}`:\n\n'
+        + "\n".join(lines)
+        + "\n\nSend the case's `version` as you read it to make the move conditional: when "
+        "the case changed since, the answer is 409 with the version now and the fields that "
+        "changed (the web pages always send it). An unknown action or a bad parameter is 400 "
+        "naming the field; a move the case's state does not allow (someone acted first) is "
+        "409; a case outside your scope is 404."
+    )
+
+
+TRANSITIONS: dict[str, Handler] = transitions(ACTIONS)
 
 
 @router.post(
     "/cases/{id}/transitions",
     response={200: CaseDetailOut, 409: ConflictOut | ErrorOut, **WRITE},
-    description=(
-        'Move the case. Body: `{"action": <action>, ...parameters}`:\n\n'
-        "- `accept`\n"
-        "- `reject`: `reason`\n"
-        "- `mark_duplicate`: `original` (a case id)\n"
-        "- `assign`: `route` (window, errand, repair, team, grid), `assignee` (user id or "
-        "username; required for errand and grid), `team` (for route team), `note`\n"
-        "- `hand_off`: `grid` (a second-level grid of the community), `note`\n"
-        "- `start`\n"
-        "- `resolve`: `note`, `public_note`. Photos cannot be sent as JSON: an errand "
-        "(which needs a photo of the hand-over) is resolved on the case page.\n"
-        "- `suspend`: `reason`; `resume`\n"
-        "- `escalate`: `reason` (to the committee meeting)\n"
-        "- `close`: `note`\n"
-        "- `confirm`: `rating` (1–5), `comment`, `on_behalf_of` (the resident staff act for)\n"
-        "- `reopen`: `comment`, `on_behalf_of`\n"
-        "- `note`: `note`, `public` (shown to the resident)\n"
-        "- `edit_public_text`: `public_text`; `hide_public_text`; `show_public_text` (a "
-        "report a resident sent through the QR poster or Open311: its own words are "
-        "published, as corrected or hidden here; nothing staff write is)\n\n"
-        "Send the case's `version` as you read it to make the move conditional: when the "
-        "case changed since, the answer is 409 with the version now and the fields that "
-        "changed (the web pages always send it). An unknown action or a bad parameter is 400 "
-        "naming the field; a move the case's state does not allow (someone acted first) is "
-        "409; a case outside your scope is 404."
-    ),
+    description=describe(ACTIONS),
 )
 def transition_case(request: HttpRequest, id: int, payload: TransitionIn) -> Any:
     user = actor(request)

@@ -80,7 +80,7 @@ def _lock(case: Case) -> Case:
 
 
 def _expect(case: Case, action: str) -> None:
-    if case.state not in MOVES[action].sources:
+    if not MOVES[action].allows(case.state):
         raise InvalidTransition(
             _(
                 "This case is %(state)s; it cannot be changed that way now (someone may have "

@@ -9,7 +9,6 @@ too costly to build on every case page, and to show a form's errors).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +23,6 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from banyan.accounts.roles import Cap
@@ -32,7 +30,9 @@ from banyan.accounts.scope import get_scope
 from banyan.common.errors import DomainError, InvalidTransition, ValidationFailed
 from banyan.common.forms import run_service, version_field
 from banyan.common.images import photo_response
+from banyan.common.pages import form_view
 from banyan.common.params import parse_id
+from banyan.common.workflow import named, service_kwargs
 from banyan.places import selectors as place_selectors
 from banyan.places.models import NodeKind
 from banyan.places.views import crumbs as place_crumbs
@@ -41,7 +41,8 @@ from banyan.registry.models import PersonStatus
 
 from .. import forms, public_selectors, selectors, services, staff_selectors
 from ..models import Case, Channel, Kind, Route
-from ..workflow import FINAL_STATES, MOVES, State, can_move
+from ..workflow import ACTIONS, FINAL_STATES, Move, Param, State
+from ..workflow import DISPUTE_ACTIONS as WORKFLOW_DISPUTE_ACTIONS
 
 CASES_PER_PAGE = 50
 NOTIFICATIONS_PER_PAGE = 50
@@ -202,271 +203,84 @@ def _active_filters(form: forms.CaseFilterForm) -> list[str]:
 
 @dataclass(frozen=True)
 class Action:
-    """One thing a viewer may do on a case page: its form, the one service it calls, and
-    whether its form is built on the case page (False when its choices cost queries)."""
+    """One thing a viewer may do on a case page, as the page shows it: built from its row
+    of the workflow table (`step`), with its form class and the one service it calls."""
 
-    label: Any
+    step: Move
     form: type
     call: Callable[[HttpRequest, Case, dict], Any]
-    done: Any
-    inline: bool = True
-    multipart: bool = False
-    danger: bool = False
+
+    @property
+    def label(self) -> Any:
+        return self.step.web_label or self.step.label
+
+    @property
+    def done(self) -> Any:
+        return self.step.done
+
+    @property
+    def inline(self) -> bool:
+        return self.step.inline
+
+    @property
+    def multipart(self) -> bool:
+        return self.step.multipart
+
+    @property
+    def danger(self) -> bool:
+        return self.step.danger
 
 
-def _duplicate(request: HttpRequest, case: Case, d: dict) -> Case:
+def _original(request: HttpRequest, case: Case, d: dict) -> Case:
+    """A duplicate's original: a case number the user may see."""
     try:
-        original = selectors.get_case_for_user(request.user, d["original"])
+        return selectors.get_case_for_user(request.user, d["original"])
     except Http404:
         raise ValidationFailed(
             _("No case with this number in your area."), field="original"
         ) from None
-    return services.case_mark_duplicate(
-        actor=request.user, case=case, original=original, version=d["version"]
-    )
 
 
-MOVE_ACTIONS: dict[str, Action] = {
-    "accept": Action(
-        MOVES["accept"].label,
-        forms.EmptyForm,
-        lambda r, c, d: services.case_accept(actor=r.user, case=c, version=d["version"]),
-        gettext_lazy("Case accepted."),
-    ),
-    "reject": Action(
-        MOVES["reject"].label,
-        forms.ReasonForm,
-        lambda r, c, d: services.case_reject(
-            actor=r.user, case=c, reason=d["reason"], version=d["version"]
-        ),
-        gettext_lazy("Case rejected."),
-        danger=True,
-    ),
-    "mark_duplicate": Action(
-        MOVES["mark_duplicate"].label,
-        forms.DuplicateForm,
-        _duplicate,
-        gettext_lazy("Marked as a duplicate."),
-    ),
-    "assign": Action(
-        MOVES["assign"].label,
-        forms.AssignForm,
-        lambda r, c, d: services.case_assign(
-            actor=r.user,
-            case=c,
-            route=d["route"],
-            assignee=d["assignee"],
-            team=d["team"],
-            note=d["note"],
-            version=d["version"],
-        ),
-        gettext_lazy("Case routed."),
-        inline=False,
-    ),
-    "hand_off": Action(
-        MOVES["hand_off"].label,
-        forms.HandOffForm,
-        lambda r, c, d: services.case_hand_off(
-            actor=r.user, case=c, grid=d["grid"], note=d["note"], version=d["version"]
-        ),
-        gettext_lazy("Case handed off."),
-        inline=False,
-    ),
-    "start": Action(
-        MOVES["start"].label,
-        forms.EmptyForm,
-        lambda r, c, d: services.case_start(actor=r.user, case=c, version=d["version"]),
-        gettext_lazy("Work started."),
-    ),
-    "resolve": Action(
-        MOVES["resolve"].label,
-        forms.ResolveForm,
-        lambda r, c, d: services.case_resolve(
-            actor=r.user,
-            case=c,
-            note=d["note"],
-            public_note=d["public_note"],
-            photos=d["photos"],
-            version=d["version"],
-        ),
-        gettext_lazy("Case resolved; the resident is asked whether it is fixed."),
-        multipart=True,
-    ),
-    "suspend": Action(
-        MOVES["suspend"].label,
-        forms.ReasonForm,
-        lambda r, c, d: services.case_suspend(
-            actor=r.user, case=c, reason=d["reason"], version=d["version"]
-        ),
-        gettext_lazy("Case suspended; the deadline clock stopped."),
-    ),
-    "resume": Action(
-        MOVES["resume"].label,
-        forms.EmptyForm,
-        lambda r, c, d: services.case_resume(actor=r.user, case=c, version=d["version"]),
-        gettext_lazy("Case resumed."),
-    ),
-    "escalate": Action(
-        MOVES["escalate"].label,
-        forms.ReasonForm,
-        lambda r, c, d: services.case_escalate(
-            actor=r.user, case=c, reason=d["reason"], version=d["version"]
-        ),
-        gettext_lazy("Sent to the committee."),
-    ),
-    "confirm": Action(
-        gettext_lazy("Confirm for the resident"),
-        forms.ConfirmForm,
-        lambda r, c, d: services.case_confirm(
-            actor=r.user,
-            case=c,
-            rating=d["rating"],
-            comment=d["comment"],
-            on_behalf_of=d["on_behalf_of"],
-            version=d["version"],
-        ),
-        gettext_lazy("Confirmed and closed."),
-    ),
-    "reopen": Action(
-        gettext_lazy("Reopen for the resident"),
-        forms.ReopenForm,
-        lambda r, c, d: services.case_reopen(
-            actor=r.user,
-            case=c,
-            comment=d["comment"],
-            on_behalf_of=d["on_behalf_of"],
-            version=d["version"],
-        ),
-        gettext_lazy("Case reopened."),
-        danger=True,
-    ),
-    "close": Action(
-        MOVES["close"].label,
-        forms.NoteOnlyForm,
-        lambda r, c, d: services.case_close(
-            actor=r.user, case=c, note=d["note"], version=d["version"]
-        ),
-        gettext_lazy("Case closed."),
-    ),
-    # Moderating a resident's public text (services.public_text): not workflow moves, but
-    # offered with them to those who handle the case.
-    "public_text": Action(
-        gettext_lazy("Correct the public text"),
-        forms.PublicTextForm,
-        lambda r, c, d: services.case_public_text_edit(actor=r.user, case=c, text=d["text"]),
-        gettext_lazy("Public text corrected."),
-        inline=False,
-    ),
-    "hide_public_text": Action(
-        gettext_lazy("Hide the public text"),
-        forms.EmptyForm,
-        lambda r, c, d: services.case_public_text_hide(actor=r.user, case=c, hidden=True),
-        gettext_lazy("Public text hidden: the case shows its category only."),
-    ),
-    "show_public_text": Action(
-        gettext_lazy("Show the public text again"),
-        forms.EmptyForm,
-        lambda r, c, d: services.case_public_text_hide(actor=r.user, case=c, hidden=False),
-        gettext_lazy("Public text shown again."),
-    ),
-    "note": Action(
-        gettext_lazy("Add a note"),
-        forms.NoteForm,
-        lambda r, c, d: services.case_note(
-            actor=r.user, case=c, note=d["note"], public=d["public"]
-        ),
-        gettext_lazy("Note added."),
-    ),
-}
-
-DISPUTE_ACTIONS: dict[str, Action] = {
-    "party": Action(
-        gettext_lazy("Add a party"),
-        forms.PartyForm,
-        lambda r, c, d: services.dispute_party_add(actor=r.user, case=c, person=d["person"]),
-        gettext_lazy("Party added."),
-        inline=False,
-    ),
-    "mediator": Action(
-        gettext_lazy("Set the mediator"),
-        forms.MediatorForm,
-        lambda r, c, d: services.dispute_set_mediator(
-            actor=r.user, case=c, mediator=d["mediator"], version=d["version"]
-        ),
-        gettext_lazy("Mediator set."),
-        inline=False,
-    ),
-    "session": Action(
-        gettext_lazy("Record a mediation session"),
-        forms.SessionForm,
-        lambda r, c, d: services.mediation_session_add(
-            actor=r.user,
-            case=c,
-            held_on=d["held_on"],
-            attendees=d["attendees"],
-            summary=d["summary"],
-            agreed=d["agreed"],
-        ),
-        gettext_lazy("Mediation session recorded."),
-    ),
-    "agreement": Action(
-        gettext_lazy("Record the agreement"),
-        forms.AgreementForm,
-        lambda r, c, d: services.dispute_record_agreement(
-            actor=r.user, case=c, agreement=d["agreement"], version=d["version"]
-        ),
-        gettext_lazy("Agreement recorded."),
-    ),
-    "legal_aid": Action(
-        gettext_lazy("Refer to legal aid"),
-        forms.NoteOnlyForm,
-        lambda r, c, d: services.dispute_refer_legal_aid(
-            actor=r.user, case=c, note=d["note"], version=d["version"]
-        ),
-        gettext_lazy("Referred to legal aid."),
-        danger=True,
-    ),
-}
+# What a form's cleaned value cannot be handed to the service as it is, by parameter name.
+_VALUES: dict[str, Callable[[HttpRequest, Case, dict], Any]] = {"original": _original}
 
 
-_MODERATION = frozenset({"public_text", "hide_public_text", "show_public_text"})
+def web_actions(table: dict[str, Move]) -> dict[str, Action]:
+    """The page's actions of a workflow table, by their name on the pages."""
+    return {name: _action(step) for name, (_action_code, step) in named(table, "web").items()}
+
+
+def _action(step: Move) -> Action:
+    def call(request: HttpRequest, case: Case, d: dict) -> Any:
+        def value(param: Param) -> Any:
+            special = _VALUES.get(param.name)
+            return special(request, case, d) if special else d[param.name]
+
+        kwargs = service_kwargs(step, value, version=d.get("version"))
+        return getattr(services, step.service)(actor=request.user, case=case, **kwargs)
+
+    return Action(step, getattr(forms, step.form), call)
+
+
+MOVE_ACTIONS: dict[str, Action] = web_actions(ACTIONS)
+DISPUTE_ACTIONS: dict[str, Action] = web_actions(WORKFLOW_DISPUTE_ACTIONS)
 
 
 def _move_allowed(action: str, case: Case, caps: frozenset[str]) -> bool:
     """Whether the page offers `action` now (the service checks again, under a lock)."""
-    if action == "note":
-        return bool(caps & {Cap.HANDLE_CASES, Cap.REPORT_CASES}) and getattr(
-            case, "readable", False
-        )
-    if action in _MODERATION:
-        if Cap.HANDLE_CASES not in caps or not case.came_from_resident:
-            return False
-        return {
-            "public_text": True,
-            "hide_public_text": not case.public_text_hidden and bool(case.public_text),
-            "show_public_text": case.public_text_hidden,
-        }[action]
-    if Cap.HANDLE_CASES not in caps or not can_move(action, case.state):
-        return False
-    if action == "close" and case.state == State.RESOLVED:
-        return not case.category.needs_confirmation
-    if action == "reopen" and case.state == State.CLOSED:
-        window = dt.timedelta(days=settings.BANYAN_REOPEN_DAYS)
-        return case.closed_at is not None and timezone.now() - case.closed_at <= window
-    return True
+    return MOVE_ACTIONS[action].step.offered(case, caps, case.state)
 
 
 def _dispute_allowed(action: str, case: Case, caps: frozenset[str]) -> bool:
-    if case.kind != Kind.DISPUTE or case.state in FINAL_STATES:
-        return False
-    if Cap.HANDLE_CASES not in caps:
-        return False
-    return not (action == "legal_aid" and case.legal_aid_referred)
+    return case.kind == Kind.DISPUTE and DISPUTE_ACTIONS[action].step.offered(
+        case, caps, case.state
+    )
 
 
-def _form_kwargs(area: str, action: str, request: HttpRequest, case: Case) -> dict:
+def _form_kwargs(spec: Action, request: HttpRequest, case: Case) -> dict:
     """The choices a form needs, built only when that form is shown."""
-    if area == "moves" and action == "assign":
+    form = spec.form
+    if form is forms.AssignForm:
         by_route = staff_selectors.assignee_choices(case=case)
         return {
             "choices": {
@@ -475,18 +289,18 @@ def _form_kwargs(area: str, action: str, request: HttpRequest, case: Case) -> di
                 _("Grid workers (errand or grid route)"): by_route[Route.GRID],
             }
         }
-    if area == "moves" and action == "hand_off":
+    if form is forms.HandOffForm:
         return {"grids": staff_selectors.handoff_grids(case=case)}
-    if area == "disputes" and action == "party":
+    if form is forms.PartyForm:
         return {"persons": staff_selectors.party_choices(user=request.user, case=case)}
-    if area == "disputes" and action == "mediator":
+    if form is forms.MediatorForm:
         return {"users": staff_selectors.assignee_choices(case=case)[Route.GRID]}
     return {}
 
 
-def _form(area: str, action: str, spec: Action, request: HttpRequest, case: Case, bound=False):
+def _form(action: str, spec: Action, request: HttpRequest, case: Case, bound=False):
     data = (request.POST, request.FILES) if bound else ()
-    form = spec.form(*data, auto_id=f"id_{action}_%s", **_form_kwargs(area, action, request, case))
+    form = spec.form(*data, auto_id=f"id_{action}_%s", **_form_kwargs(spec, request, case))
     _carry_version(form)
     return form
 
@@ -497,15 +311,15 @@ def _carry_version(form: Any) -> None:
     form.fields["version"] = version_field()
 
 
-def _initial(action: str, case: Case) -> dict:
+def _initial(spec: Action, case: Case) -> dict:
     initial: dict[str, Any] = {"version": case.version}
-    if action == "agreement":
+    if spec.form is forms.AgreementForm:
         initial["agreement"] = case.agreement
-    if action == "assign":
+    if spec.form is forms.AssignForm:
         initial["route"] = case.route or case.category.default_route
         initial["assignee"] = case.assignee_id or ""
         initial["team"] = case.team
-    if action == "public_text":
+    if spec.form is forms.PublicTextForm:
         initial["text"] = case.public_text
     return initial
 
@@ -557,7 +371,7 @@ def _case_page(request: HttpRequest, case: Case) -> HttpResponse:
         if _move_allowed(action, case, caps):
             form = None
             if spec.inline:
-                form = spec.form(auto_id=f"id_{action}_%s", initial=_initial(action, case))
+                form = spec.form(auto_id=f"id_{action}_%s", initial=_initial(spec, case))
                 _carry_version(form)
             moves.append({"action": action, "spec": spec, "form": form})
     # One-tap moves and links first, then the ones that open a form.
@@ -584,7 +398,7 @@ def _case_page(request: HttpRequest, case: Case) -> HttpResponse:
             if _dispute_allowed(action, case, caps):
                 form = None
                 if spec.inline:
-                    form = spec.form(auto_id=f"id_{action}_%s", initial=_initial(action, case))
+                    form = spec.form(auto_id=f"id_{action}_%s", initial=_initial(spec, case))
                     _carry_version(form)
                 dispute_actions.append({"action": action, "spec": spec, "form": form})
         if handler and case.state not in FINAL_STATES:
@@ -632,18 +446,17 @@ def _act(request: HttpRequest, pk: int, area: str, action: str) -> HttpResponse:
         raise Http404
     caps = selectors.caps_for_case(request.user, case)
     allowed = _move_allowed if area == "moves" else _dispute_allowed
-    needed = {Cap.HANDLE_CASES, Cap.REPORT_CASES} if action == "note" else {Cap.HANDLE_CASES}
-    if not caps & needed:
+    if not caps & spec.step.caps:
         raise PermissionDenied
     back = redirect("casework:case-detail", pk=case.pk)
     if request.method == "POST":
-        form = _form(area, action, spec, request, case, bound=True)
+        form = _form(action, spec, request, case, bound=True)
         if form.is_valid():
             try:
                 done = run_service(
                     form,
                     _guarded(lambda: spec.call(request, case, form.cleaned_data)),
-                    current=lambda now: _initial(action, now),
+                    current=lambda now: _initial(spec, now),
                 )
             except _Raced as raced:
                 messages.error(request, str(raced))
@@ -657,8 +470,8 @@ def _act(request: HttpRequest, pk: int, area: str, action: str) -> HttpResponse:
         if not allowed(action, case, caps):
             messages.error(request, _("This cannot be done on the case now."))
             return back
-        form = _form(area, action, spec, request, case)
-        form.initial = _initial(action, case)
+        form = _form(action, spec, request, case)
+        form.initial = _initial(spec, case)
     return render(
         request,
         "casework/case_action.html",
@@ -744,13 +557,53 @@ def case_create(request: HttpRequest) -> HttpResponse:
         else []
     )
     channel = request.GET.get("channel", "")
-    form = forms.CaseCreateForm(
-        request.POST or None,
-        request.FILES or None,
-        categories=selectors.categories_for(community_id=grid.community_id or 0),
-        persons=persons,
-        channel_fixed="" if handler else Channel.BUILDING_HEAD,
-        with_address=household is None,
+
+    def create(d: dict) -> Case:
+        return _guarded(
+            lambda: services.case_create(
+                actor=request.user,
+                category=d["category"],
+                description=d["description"],
+                title=d["title"],
+                channel=d["channel"],
+                grid=grid,
+                building=building,
+                household=household,
+                persons=d.get("persons", []),
+                reporter_name=d["reporter_name"],
+                reporter_phone=d["reporter_phone"],
+                on_behalf_of=d["on_behalf_of"],
+                address=d.get("address", ""),
+                photos=d["photos"],
+                visit=visit,
+            )
+        )()
+
+    if household is not None:
+        where, back = household.label, reverse("registry:household-detail", args=[household.pk])
+    elif building is not None:
+        where, back = str(building), reverse("places:building-detail", args=[building.pk])
+    else:
+        where, back = grid.name, reverse("places:node-detail", args=[grid.pk])
+    return form_view(
+        request,
+        forms.CaseCreateForm,
+        create,
+        done=lambda case: (
+            _("Reported; the grid will accept it.")
+            if case.state == State.SUBMITTED
+            else _("Case #%(n)s recorded.") % {"n": case.pk}
+        ),
+        then=lambda case: reverse("casework:case-detail", args=[case.pk]),
+        back=back,
+        files=True,
+        template="casework/case_form.html",
+        context={
+            "where": where,
+            "handler": handler,
+            "visit": visit,
+            "breadcrumbs": place_crumbs(request.user, grid),
+        },
         initial={
             "channel": Channel.VISIT
             if visit is not None or channel not in forms.STAFF_CHANNEL_VALUES
@@ -758,54 +611,10 @@ def case_create(request: HttpRequest) -> HttpResponse:
             # What the visit heard and found, for the worker to shorten or keep.
             "description": visit.notes if visit is not None else "",
         },
-    )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        case = run_service(
-            form,
-            _guarded(
-                lambda: services.case_create(
-                    actor=request.user,
-                    category=d["category"],
-                    description=d["description"],
-                    title=d["title"],
-                    channel=d["channel"],
-                    grid=grid,
-                    building=building,
-                    household=household,
-                    persons=d.get("persons", []),
-                    reporter_name=d["reporter_name"],
-                    reporter_phone=d["reporter_phone"],
-                    on_behalf_of=d["on_behalf_of"],
-                    address=d.get("address", ""),
-                    photos=d["photos"],
-                    visit=visit,
-                )
-            ),
-        )
-        if case is not None:
-            if case.state == State.SUBMITTED:
-                messages.success(request, _("Reported; the grid will accept it."))
-            else:
-                messages.success(request, _("Case #%(n)s recorded.") % {"n": case.pk})
-            return redirect("casework:case-detail", pk=case.pk)
-    if household is not None:
-        where, back = household.label, reverse("registry:household-detail", args=[household.pk])
-    elif building is not None:
-        where, back = str(building), reverse("places:building-detail", args=[building.pk])
-    else:
-        where, back = grid.name, reverse("places:node-detail", args=[grid.pk])
-    return render(
-        request,
-        "casework/case_form.html",
-        {
-            "form": form,
-            "where": where,
-            "back": back,
-            "handler": handler,
-            "visit": visit,
-            "breadcrumbs": place_crumbs(request.user, grid),
-        },
+        categories=selectors.categories_for(community_id=grid.community_id or 0),
+        persons=persons,
+        channel_fixed="" if handler else Channel.BUILDING_HEAD,
+        with_address=household is None,
     )
 
 
@@ -857,24 +666,15 @@ def inbox_read(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def notification_settings(request: HttpRequest) -> HttpResponse:
-    form = forms.NotificationSettingForm(
-        request.POST or None,
-        initial={"email": staff_selectors.email_opt_in(user=request.user)},
-    )
-    if request.method == "POST" and form.is_valid():
-        done = run_service(
-            form,
-            lambda: services.notification_setting_set(
-                user=request.user, email=form.cleaned_data["email"]
-            ),
-        )
-        if done is not None:
-            messages.success(request, _("Notification setting saved."))
-            return redirect("casework:inbox")
-    return render(
+    return form_view(
         request,
-        "casework/notification_settings.html",
-        {"form": form, "breadcrumbs": [{"name": _("Inbox"), "url": reverse("casework:inbox")}]},
+        forms.NotificationSettingForm,
+        lambda d: services.notification_setting_set(user=request.user, email=d["email"]),
+        done=_("Notification setting saved."),
+        then=reverse("casework:inbox"),
+        template="casework/notification_settings.html",
+        context={"breadcrumbs": [{"name": _("Inbox"), "url": reverse("casework:inbox")}]},
+        initial={"email": staff_selectors.email_opt_in(user=request.user)},
     )
 
 

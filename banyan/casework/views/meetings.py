@@ -24,8 +24,8 @@ from django.views.decorators.http import require_POST
 
 from banyan.accounts.roles import Cap
 from banyan.accounts.scope import get_scope
-from banyan.common.forms import run_and_report, run_service
-from banyan.common.pages import form_page
+from banyan.common.forms import run_and_report
+from banyan.common.pages import form_view
 from banyan.places.models import Node, NodeKind
 from banyan.places.selectors import node_list
 
@@ -77,6 +77,9 @@ class MeetingCreateForm(MeetingForm):
             field.initial = str(communities[0].pk)
         self.order_fields(["community", "held_on", "title", "attendees", "agenda"])
 
+    def clean_community(self) -> Node:
+        return self.communities[self.cleaned_data["community"]]
+
 
 class CaseNumberForm(forms.Form):
     number = forms.IntegerField(
@@ -106,6 +109,9 @@ class ReportForm(forms.Form):
         field.choices = [("", "—")] + [
             (str(g.pk), ("· " if g.kind == NodeKind.GRID_L2 else "") + g.name) for g in grids
         ]
+
+    def clean_grid(self) -> Node:
+        return self.grids[self.cleaned_data["grid"]]
 
 
 class DecisionForm(forms.Form):
@@ -158,7 +164,7 @@ class DecisionForm(forms.Form):
             (str(u.pk), u.get_full_name() or u.get_username()) for u in assignees
         ]
 
-    def assignee_user(self) -> Any:
+    def clean_assignee(self) -> Any:
         return self.assignees.get(self.cleaned_data.get("assignee") or "")
 
 
@@ -205,8 +211,12 @@ def _crumbs(meeting: Meeting | None = None) -> list[dict[str, str]]:
     return trail
 
 
+def _meeting_url(meeting: Meeting) -> str:
+    return reverse("casework:meeting-detail", args=[meeting.pk])
+
+
 def _back(meeting: Meeting) -> HttpResponse:
-    return redirect("casework:meeting-detail", pk=meeting.pk)
+    return redirect(_meeting_url(meeting))
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -240,36 +250,20 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 def meeting_create(request: HttpRequest) -> HttpResponse:
     communities = _chaired_communities(request.user)
     today = timezone.localdate()
-    form = MeetingCreateForm(
-        request.POST or None,
-        communities=communities,
+    return form_view(
+        request,
+        MeetingCreateForm,
+        lambda d: services.meeting_create(actor=request.user, **d),
+        done=_("Meeting recorded. Now put items on its agenda."),
+        then=_meeting_url,
+        title=_("New committee meeting"),
+        back=reverse("casework:meeting-list"),
+        context={"breadcrumbs": _crumbs()},
         initial={
             "held_on": today,
             "title": _("Committee meeting, %(month)s") % {"month": f"{today:%Y-%m}"},
         },
-    )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        meeting = run_service(
-            form,
-            lambda: services.meeting_create(
-                actor=request.user,
-                community=form.communities[d["community"]],
-                held_on=d["held_on"],
-                title=d["title"],
-                attendees=d["attendees"],
-                agenda=d["agenda"],
-            ),
-        )
-        if meeting is not None:
-            messages.success(request, _("Meeting recorded. Now put items on its agenda."))
-            return _back(meeting)
-    return form_page(
-        request,
-        form,
-        _("New committee meeting"),
-        back=reverse("casework:meeting-list"),
-        breadcrumbs=_crumbs(),
+        communities=communities,
     )
 
 
@@ -305,33 +299,21 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if meeting.closed:
         messages.error(request, _("The minutes of this meeting are final."))
         return _back(meeting)
-    form = MeetingForm(
-        request.POST or None,
+    return form_view(
+        request,
+        MeetingForm,
+        lambda d: services.meeting_update(actor=request.user, meeting=meeting, **d),
+        done=_("Meeting updated."),
+        then=_meeting_url(meeting),
+        title=_("Edit meeting"),
+        back=_meeting_url(meeting),
+        context={"breadcrumbs": _crumbs(meeting)},
         initial={
             "held_on": meeting.held_on,
             "title": meeting.title,
             "attendees": meeting.attendees,
             "agenda": meeting.agenda,
         },
-    )
-    if request.method == "POST" and form.is_valid():
-        if (
-            run_service(
-                form,
-                lambda: services.meeting_update(
-                    actor=request.user, meeting=meeting, **form.cleaned_data
-                ),
-            )
-            is not None
-        ):
-            messages.success(request, _("Meeting updated."))
-            return _back(meeting)
-    return form_page(
-        request,
-        form,
-        _("Edit meeting"),
-        back=reverse("casework:meeting-detail", args=[meeting.pk]),
-        breadcrumbs=_crumbs(meeting),
     )
 
 
@@ -395,29 +377,17 @@ def meeting_add_report(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(path__startswith=community.path, kind__in=[NodeKind.GRID_L1, NodeKind.GRID_L2])
         .order_by("sort_key", "id")
     )
-    form = ReportForm(request.POST or None, grids=grids)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        item = run_service(
-            form,
-            lambda: services.agenda_add_report(
-                actor=request.user,
-                meeting=meeting,
-                grid=form.grids[d["grid"]],
-                report=d["report"],
-                title=d["title"],
-            ),
-        )
-        if item is not None:
-            messages.success(request, _("Grid report put on the agenda."))
-            return _back(meeting)
-    return form_page(
+    return form_view(
         request,
-        form,
-        _("Add a grid report"),
-        back=reverse("casework:meeting-detail", args=[meeting.pk]),
+        ReportForm,
+        lambda d: services.agenda_add_report(actor=request.user, meeting=meeting, **d),
+        done=_("Grid report put on the agenda."),
+        then=_meeting_url(meeting),
+        title=_("Add a grid report"),
+        back=_meeting_url(meeting),
         subtitle=meeting.title,
-        breadcrumbs=_crumbs(meeting),
+        context={"breadcrumbs": _crumbs(meeting)},
+        grids=grids,
     )
 
 
@@ -438,35 +408,30 @@ def meeting_item_decide(request: HttpRequest, pk: int, item: int) -> HttpRespons
         return _back(meeting)
     case: Case | None = agenda_item.case
     assignees = assignee_choices(case=case)[Route.GRID] if case is not None else []
-    form = DecisionForm(request.POST or None, item=agenda_item, assignees=assignees)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        decided = run_service(
-            form,
-            lambda: services.agenda_item_decide(
-                actor=request.user,
-                item=agenda_item,
-                decision=d["decision"],
-                note=d["note"],
-                route=d.get("route", ""),
-                assignee=form.assignee_user(),
-                team=d.get("team", ""),
-            ),
-        )
-        if decided is not None:
-            messages.success(request, _("Decision recorded."))
-            return _back(meeting)
-    return render(
+    return form_view(
         request,
-        "casework/meeting_decide.html",
-        {
+        DecisionForm,
+        lambda d: services.agenda_item_decide(
+            actor=request.user,
+            item=agenda_item,
+            decision=d["decision"],
+            note=d["note"],
+            route=d.get("route", ""),
+            assignee=d.get("assignee"),
+            team=d.get("team", ""),
+        ),
+        done=_("Decision recorded."),
+        then=_meeting_url(meeting),
+        template="casework/meeting_decide.html",
+        context={
             "meeting": meeting,
             "item": agenda_item,
             "case": case,
             "case_url": _case_url(agenda_item.case_id),
-            "form": form,
             "breadcrumbs": _crumbs(meeting),
         },
+        item=agenda_item,
+        assignees=assignees,
     )
 
 
